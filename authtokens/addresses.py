@@ -1,0 +1,164 @@
+"""Bitcoin base58check P2PKH addresses and Stacks c32check addresses.
+
+The ``iss`` of every auth token is ``did:btc-addr:`` plus the base58check P2PKH address
+(version 0x00) of the signing key's HASH160. Stacks addresses (``SP…`` mainnet, ``ST…``
+testnet) carry the same HASH160 under c32check with versions 22 and 26.
+"""
+
+from __future__ import annotations
+
+from .errors import InvalidAddressError
+from .hashes import hash160, sha256d
+from .keys import parse_public_key
+
+__all__ = [
+    "B58_TO_C32_VERSION",
+    "STACKS_MAINNET",
+    "STACKS_TESTNET",
+    "b58_to_c32",
+    "base58check_decode",
+    "base58check_encode",
+    "btc_address",
+    "c32_to_b58",
+    "c32check_decode",
+    "c32check_encode",
+    "stacks_address",
+]
+
+STACKS_MAINNET = 22  # "P"
+STACKS_TESTNET = 26  # "T"
+B58_TO_C32_VERSION = {0x00: 22, 0x05: 20, 0x6F: 26, 0xC4: 21}
+_C32_TO_B58_VERSION = {v: k for k, v in B58_TO_C32_VERSION.items()}
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_INDEX = {c: i for i, c in enumerate(_B58)}
+_C32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_C32_INDEX = {c: i for i, c in enumerate(_C32)}
+
+
+# --- base58check --------------------------------------------------------------------------
+
+
+def _b58encode(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = []
+    while n:
+        n, rem = divmod(n, 58)
+        out.append(_B58[rem])
+    zeros = len(data) - len(data.lstrip(b"\x00"))
+    return "1" * zeros + "".join(reversed(out))
+
+
+def base58check_encode(version: int, payload: bytes) -> str:
+    """Base58check of ``version || payload`` with the 4-byte double-SHA-256 checksum."""
+    if not 0 <= version <= 255:
+        raise InvalidAddressError("version must be a single byte")
+    body = bytes((version,)) + payload
+    return _b58encode(body + sha256d(body)[:4])
+
+
+def base58check_decode(address: str) -> tuple[int, bytes]:
+    """``(version, payload)`` of a base58check string; raise `InvalidAddressError` otherwise."""
+    if not isinstance(address, str) or not address or len(address) > 128:
+        raise InvalidAddressError("base58check value must be a non-empty string")
+    n = 0
+    for c in address:
+        digit = _B58_INDEX.get(c)
+        if digit is None:
+            raise InvalidAddressError("base58check value contains a character outside base58")
+        n = n * 58 + digit
+    zeros = len(address) - len(address.lstrip("1"))
+    body = b"\x00" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
+    if len(body) < 5:
+        raise InvalidAddressError("base58check value is too short")
+    data, checksum = body[:-4], body[-4:]
+    if sha256d(data)[:4] != checksum:
+        raise InvalidAddressError("base58check checksum does not match")
+    return data[0], data[1:]
+
+
+def btc_address(public_key: str | bytes, version: int = 0x00) -> str:
+    """P2PKH address of a public key, hashing the key in the form given (as the reference does).
+
+    A compressed key (what every producer emits) gives the usual address; an uncompressed key
+    gives a different, self-consistent one.
+    """
+    if isinstance(public_key, str):
+        raw = bytes.fromhex(public_key) if len(public_key) in (66, 130) else b""
+        parse_public_key(public_key)
+    else:
+        raw = bytes(public_key)
+        parse_public_key(raw)
+    return base58check_encode(version, hash160(raw))
+
+
+# --- c32check -----------------------------------------------------------------------------
+
+
+def _c32encode(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = []
+    while n:
+        n, rem = divmod(n, 32)
+        out.append(_C32[rem])
+    zeros = len(data) - len(data.lstrip(b"\x00"))
+    return "0" * zeros + "".join(reversed(out))
+
+
+def c32check_encode(version: int, payload: bytes) -> str:
+    """Stacks address: ``"S" + c32(version) + c32(payload || checksum)``."""
+    if not 0 <= version < 32:
+        raise InvalidAddressError("c32 version must be in 0..31")
+    checksum = sha256d(bytes((version,)) + payload)[:4]
+    return "S" + _C32[version] + _c32encode(payload + checksum)
+
+
+def c32check_decode(address: str) -> tuple[int, bytes]:
+    """``(version, payload)`` of a Stacks c32check address; raise `InvalidAddressError`."""
+    if not isinstance(address, str) or len(address) < 3 or len(address) > 128:
+        raise InvalidAddressError("Stacks address must be a string of a plausible length")
+    if address[0] != "S":
+        raise InvalidAddressError("Stacks address must start with 'S'")
+    version = _C32_INDEX.get(address[1])
+    if version is None:
+        raise InvalidAddressError("Stacks address has an invalid version character")
+    n = 0
+    rest = address[2:]
+    for c in rest:
+        digit = _C32_INDEX.get(c)
+        if digit is None:
+            raise InvalidAddressError("Stacks address contains a character outside c32")
+        n = n * 32 + digit
+    zeros = len(rest) - len(rest.lstrip("0"))
+    body = b"\x00" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
+    if len(body) < 5:
+        raise InvalidAddressError("Stacks address is too short")
+    payload, checksum = body[:-4], body[-4:]
+    if sha256d(bytes((version,)) + payload)[:4] != checksum:
+        raise InvalidAddressError("Stacks address checksum does not match")
+    if c32check_encode(version, payload) != address:
+        raise InvalidAddressError("Stacks address is not in canonical form")
+    return version, payload
+
+
+def stacks_address(public_key: str | bytes, version: int = STACKS_MAINNET) -> str:
+    """Single-signature Stacks address of a public key (compressed form hashed)."""
+    from .keys import public_key_bytes
+
+    return c32check_encode(version, hash160(public_key_bytes(public_key)))
+
+
+def b58_to_c32(address: str) -> str:
+    """The Stacks address holding the same HASH160 as a base58check address."""
+    version, payload = base58check_decode(address)
+    if version not in B58_TO_C32_VERSION:
+        raise InvalidAddressError(f"no Stacks version for base58 version {version}")
+    return c32check_encode(B58_TO_C32_VERSION[version], payload)
+
+
+def c32_to_b58(address: str) -> str:
+    """The base58check address holding the same HASH160 as a Stacks address."""
+    version, payload = c32check_decode(address)
+    if version not in _C32_TO_B58_VERSION:
+        raise InvalidAddressError(f"no base58 version for Stacks version {version}")
+    return base58check_encode(_C32_TO_B58_VERSION[version], payload)

@@ -1,0 +1,287 @@
+"""Every error authtokens raises on purpose.
+
+The tree has one root and two families. ``InvalidTokenError`` means "this input is rejected": a
+backend answers it with a 4xx and the ``code``. ``UsageError`` means the caller passed something
+malformed (a key given as an argument, a bad option) and is a bug to fix, so
+``except InvalidTokenError`` never swallows it::
+
+    AuthTokenError                       code
+    ├── InvalidTokenError                "invalid_token"
+    │   ├── MalformedTokenError          "malformed"
+    │   │   └── TokenTooLargeError       "too_large"
+    │   ├── UnsupportedAlgorithmError    "bad_alg"
+    │   │   └── UnsecuredTokenError      "unsigned"
+    │   ├── InvalidSignatureError        "bad_signature"
+    │   ├── InvalidClaimError            "invalid_claim"
+    │   │   ├── MissingClaimError        "missing_claim"
+    │   │   ├── InvalidPublicKeysError   "invalid_public_keys"
+    │   │   ├── InvalidIssuerError       "invalid_issuer"
+    │   │   └── InvalidScopeError        "invalid_scope"
+    │   ├── IssuerMismatchError          "issuer_mismatch"
+    │   ├── ExpiredTokenError            "expired"
+    │   ├── ImmatureTokenError           "iat_in_future"
+    │   ├── LifetimeTooLongError         "lifetime_too_long"
+    │   ├── OriginMismatchError          "origin_mismatch"
+    │   │   ├── ManifestOriginError      "manifest_origin_mismatch"
+    │   │   └── RedirectOriginError      "redirect_origin_mismatch"
+    │   ├── DecryptionError              "decryption_failed"
+    │   ├── PlaintextKeyError            "plaintext_key"
+    │   ├── UnsupportedVersionError      "unsupported_version"
+    │   ├── RequestMismatchError         "request_mismatch"
+    │   ├── ReplayedTokenError           "replayed"
+    │   └── VerificationFailedError      "verification_failed"  (several checks at once)
+    └── UsageError                       "usage"
+        ├── InvalidKeyError              "invalid_key"
+        ├── InvalidEncodingError         "invalid_encoding"
+        ├── InvalidAddressError          "invalid_address"
+        ├── InvalidMnemonicError         "invalid_mnemonic"
+        └── InvalidArgumentError         "invalid_argument"
+
+Messages say what was expected and what was found, and never contain key material.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "AuthTokenError",
+    "DecryptionError",
+    "ExpiredTokenError",
+    "ImmatureTokenError",
+    "InvalidAddressError",
+    "InvalidArgumentError",
+    "InvalidClaimError",
+    "InvalidEncodingError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "InvalidMnemonicError",
+    "InvalidPublicKeysError",
+    "InvalidScopeError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "IssuerMismatchError",
+    "LifetimeTooLongError",
+    "MalformedTokenError",
+    "ManifestOriginError",
+    "MissingClaimError",
+    "OriginMismatchError",
+    "PlaintextKeyError",
+    "RedirectOriginError",
+    "ReplayedTokenError",
+    "RequestMismatchError",
+    "TokenTooLargeError",
+    "UnsecuredTokenError",
+    "UnsupportedAlgorithmError",
+    "UnsupportedVersionError",
+    "UsageError",
+    "VerificationFailedError",
+]
+
+
+class AuthTokenError(Exception):
+    """Root of every error the library raises on purpose."""
+
+    code: str = "error"
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or self.__class__.__doc__ or self.code)
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+# --- "reject this input" ------------------------------------------------------------------
+
+
+class InvalidTokenError(AuthTokenError):
+    """The token (or a value inside it) is rejected."""
+
+    code = "invalid_token"
+
+
+class MalformedTokenError(InvalidTokenError):
+    """The token is not a well-formed compact JWS with a JSON object payload."""
+
+    code = "malformed"
+
+
+class TokenTooLargeError(MalformedTokenError):
+    """The token is larger than the configured size cap."""
+
+    code = "too_large"
+
+
+class UnsupportedAlgorithmError(InvalidTokenError):
+    """The header's `alg` is not exactly ES256K."""
+
+    code = "bad_alg"
+
+
+class UnsecuredTokenError(UnsupportedAlgorithmError):
+    """The token is unsigned (`alg: none`)."""
+
+    code = "unsigned"
+
+
+class InvalidSignatureError(InvalidTokenError):
+    """The signature does not verify with the token's public key."""
+
+    code = "bad_signature"
+
+
+class InvalidClaimError(InvalidTokenError):
+    """A claim has the wrong type or an impossible value."""
+
+    code = "invalid_claim"
+
+
+class MissingClaimError(InvalidClaimError):
+    """A required claim is missing."""
+
+    code = "missing_claim"
+
+
+class InvalidPublicKeysError(InvalidClaimError):
+    """`public_keys` is not a list of exactly one valid secp256k1 public key."""
+
+    code = "invalid_public_keys"
+
+
+class InvalidIssuerError(InvalidClaimError):
+    """`iss` is not a well-formed `did:btc-addr:` DID."""
+
+    code = "invalid_issuer"
+
+
+class InvalidScopeError(InvalidClaimError):
+    """A scope is unknown or malformed."""
+
+    code = "invalid_scope"
+
+
+class IssuerMismatchError(InvalidTokenError):
+    """The issuer DID does not belong to the token's public key."""
+
+    code = "issuer_mismatch"
+
+
+class ExpiredTokenError(InvalidTokenError):
+    """The token's `exp` has passed."""
+
+    code = "expired"
+
+
+class ImmatureTokenError(InvalidTokenError):
+    """The token's `iat` lies in the future."""
+
+    code = "iat_in_future"
+
+
+class LifetimeTooLongError(InvalidTokenError):
+    """The token's lifetime exceeds the configured maximum."""
+
+    code = "lifetime_too_long"
+
+
+class OriginMismatchError(InvalidTokenError):
+    """A URI in the token is not on the origin of `domain_name`."""
+
+    code = "origin_mismatch"
+
+
+class ManifestOriginError(OriginMismatchError):
+    """`manifest_uri` is not on the origin of `domain_name`."""
+
+    code = "manifest_origin_mismatch"
+
+
+class RedirectOriginError(OriginMismatchError):
+    """`redirect_uri` is not on the origin of `domain_name`."""
+
+    code = "redirect_origin_mismatch"
+
+
+class DecryptionError(InvalidTokenError):
+    """Decryption failed (wrong key, bad MAC, bad padding or a malformed cipher object)."""
+
+    code = "decryption_failed"
+
+    def __init__(self, message: str = "") -> None:
+        # One message for every cause: distinguishing them would be an oracle.
+        super().__init__("decryption failed")
+
+
+class PlaintextKeyError(InvalidTokenError):
+    """The response carries the app private key unencrypted."""
+
+    code = "plaintext_key"
+
+
+class UnsupportedVersionError(InvalidTokenError):
+    """The token's protocol `version` is not accepted."""
+
+    code = "unsupported_version"
+
+
+class RequestMismatchError(InvalidTokenError):
+    """The response was not minted for the given request."""
+
+    code = "request_mismatch"
+
+
+class ReplayedTokenError(InvalidTokenError):
+    """The token's `jti` has been used before."""
+
+    code = "replayed"
+
+
+class VerificationFailedError(InvalidTokenError):
+    """Several checks failed; `errors` holds each one, in check order."""
+
+    code = "verification_failed"
+
+    def __init__(self, errors: Sequence[InvalidTokenError]) -> None:
+        self.errors: tuple[InvalidTokenError, ...] = tuple(errors)
+        codes = ", ".join(e.code for e in self.errors)
+        super().__init__(f"{len(self.errors)} checks failed: {codes}")
+
+
+# --- "the caller misused the API" ---------------------------------------------------------
+
+
+class UsageError(AuthTokenError):
+    """The caller passed a malformed argument."""
+
+    code = "usage"
+
+
+class InvalidKeyError(UsageError):
+    """A key given by the caller is malformed or not on the curve."""
+
+    code = "invalid_key"
+
+
+class InvalidEncodingError(UsageError):
+    """A hex, base64url or JSON value given by the caller is malformed."""
+
+    code = "invalid_encoding"
+
+
+class InvalidAddressError(UsageError):
+    """An address or DID given by the caller is malformed."""
+
+    code = "invalid_address"
+
+
+class InvalidMnemonicError(UsageError):
+    """A mnemonic is not a valid BIP39 English phrase (word list or checksum)."""
+
+    code = "invalid_mnemonic"
+
+
+class InvalidArgumentError(UsageError):
+    """An argument has the wrong type or an impossible value."""
+
+    code = "invalid_argument"

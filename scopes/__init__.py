@@ -1,0 +1,1 @@
+"""Scopes of the Stacks authRequest (grows with the protocol)."""
