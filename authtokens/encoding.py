@@ -15,9 +15,9 @@ from .errors import InvalidEncodingError
 __all__ = ["b64url_decode", "b64url_encode", "hex_decode", "hex_encode"]
 
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
-_B64URL_INDEX = {c: i for i, c in enumerate(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-)}
+_B64URL_INDEX = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+}
 _TO_STD = str.maketrans("-_", "+/")
 _PADDING = ("", None, "==", "=")
 

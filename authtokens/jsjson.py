@@ -43,9 +43,11 @@ def format_number(value: float) -> str:
         frac = ""
     digits = (whole + frac).lstrip("0")
     # Decimal point position n: value = 0.d1d2...dk * 10**n.
-    n = len(whole) + (int(exp_text) if exp_text else 0)
-    if whole == "0":
-        n -= len(frac) - len(frac.lstrip("0"))
+    exponent = int(exp_text) if exp_text else 0
+    if whole == "0":  # 0.000ddd: the point sits before the fraction's leading zeros
+        n = exponent - (len(frac) - len(frac.lstrip("0")))
+    else:
+        n = len(whole) + exponent
     digits = digits.rstrip("0") or "0"
     k = len(digits)
     if k <= n <= 21:
@@ -80,9 +82,7 @@ def _needs_slow_path(obj: Any, depth: int) -> bool:
         slow = False
         for key, item in obj.items():
             if type(key) is not str:
-                raise InvalidArgumentError(
-                    f"object keys must be str, got {type(key).__name__}"
-                )
+                raise InvalidArgumentError(f"object keys must be str, got {type(key).__name__}")
             slow = _needs_slow_path(item, depth + 1) or slow
         return slow
     if t is list or t is tuple:
@@ -95,9 +95,7 @@ def _needs_slow_path(obj: Any, depth: int) -> bool:
         if isinstance(obj, bool):
             return True
         if isinstance(obj, int) and not -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
-            raise InvalidArgumentError(
-                "integer is outside the range JavaScript represents exactly"
-            )
+            raise InvalidArgumentError("integer is outside the range JavaScript represents exactly")
         if isinstance(obj, dict):
             _needs_slow_path(dict(obj), depth)
         elif isinstance(obj, list | tuple):

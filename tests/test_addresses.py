@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import pytest
+from _vectors import cases
+from hypothesis import given
+from hypothesis import strategies as st
+
+from authtokens.addresses import (
+    STACKS_TESTNET,
+    b58_to_c32,
+    base58check_decode,
+    base58check_encode,
+    btc_address,
+    c32_to_b58,
+    c32check_decode,
+    c32check_encode,
+    stacks_address,
+)
+from authtokens.did import address_from_did, did_from_public_key, make_did
+from authtokens.errors import InvalidAddressError, InvalidKeyError
+from authtokens.hashes import hash160, ripemd160, sha256
+from authtokens.keys import get_public_key
+
+# spec §14.1 and §3.5
+IDENTITY_PUB = "02ed9b172e392fd595e7918aa0c21a401a6bc1fba3bfd89872d3b92fabd971710c"
+IDENTITY_ADDR = "1NBsnVpx9SVD88MxC7tPUE6xxuWt1wigyL"
+STX_KEY = "47382d0211f3bbb11812b5e60b696a93d7ad0a91cdeb2162f7d69d4adef48b5d01"
+
+
+def test_spec_identity_address() -> None:
+    assert btc_address(IDENTITY_PUB) == IDENTITY_ADDR
+    assert did_from_public_key(IDENTITY_PUB) == "did:btc-addr:" + IDENTITY_ADDR
+    assert b58_to_c32(IDENTITY_ADDR) == "SP3M6JCCVXR73CVR6MMTQTEANWZJ1VFAR8CPQG3ZW"
+    assert c32_to_b58("SP3M6JCCVXR73CVR6MMTQTEANWZJ1VFAR8CPQG3ZW") == IDENTITY_ADDR
+
+
+def test_spec_stacks_addresses() -> None:
+    pub = get_public_key(STX_KEY)
+    assert stacks_address(pub) == "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J"
+    assert stacks_address(pub, STACKS_TESTNET) == "STC5KHM41H6WHAST7MWWDD807YSPRQKJ68T330BQ"
+
+
+def test_challenge_spec_stacks_address() -> None:
+    pub = "024cce41b91566d70ec2ed6eb161c6ef9c277bdc034738318ed06f1d5ba09546d6"
+    assert stacks_address(pub, STACKS_TESTNET) == "STGSJA8EMYDBAJDX6Z4ED8CWW071B6NB97SRAM1E"
+
+
+def test_ripemd160_known_answers() -> None:
+    assert ripemd160(b"").hex() == "9c1185a5c5e9fc54612808977ee8f548b2258d31"
+    assert ripemd160(b"abc").hex() == "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc"
+    assert hash160(b"") == ripemd160(sha256(b""))
+
+
+def test_ripemd160_fallback_matches() -> None:
+    from authtokens._ripemd160 import ripemd160 as fallback
+
+    for n in (0, 1, 55, 56, 63, 64, 65, 119, 120, 1000):
+        data = bytes(range(256)) * 4
+        assert fallback(data[:n]) == ripemd160(data[:n])
+
+
+def test_leading_zero_bytes() -> None:
+    assert base58check_encode(0, b"\x00" * 20).startswith("11")
+    assert base58check_decode(base58check_encode(0, b"\x00" * 20)) == (0, b"\x00" * 20)
+    assert c32check_decode(c32check_encode(22, b"\x00" * 20)) == (22, b"\x00" * 20)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        IDENTITY_ADDR[:-1] + "M",  # checksum
+        IDENTITY_ADDR.replace("N", "0"),  # 0 is not base58
+        "1" * 4,
+        IDENTITY_ADDR + " ",
+    ],
+)
+def test_base58check_rejects(bad: str) -> None:
+    with pytest.raises(InvalidAddressError):
+        base58check_decode(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "SP",
+        "XPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J",
+        "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54K",  # checksum
+        "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54I",  # I is not c32
+        "spc5khm41h6whast7mwwdd807ysprqkj69fsh54j",  # lowercase
+        "SP0C5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J",  # non-canonical zero
+    ],
+)
+def test_c32check_rejects(bad: str) -> None:
+    with pytest.raises(InvalidAddressError):
+        c32check_decode(bad)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "did:btc-addr:",
+        "DID:BTC-ADDR:" + IDENTITY_ADDR,
+        "did:btc-addr:" + IDENTITY_ADDR + ":x",
+        "did:ecdsa-pub:" + IDENTITY_PUB,
+        "did:btc-addr:3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",  # P2SH, version 5
+        "did:btc-addr:" + IDENTITY_ADDR[:-1],
+        IDENTITY_ADDR,
+    ],
+)
+def test_did_rejects(bad: str) -> None:
+    with pytest.raises(InvalidAddressError):
+        address_from_did(bad)
+
+
+def test_did_round_trip() -> None:
+    assert address_from_did(make_did(IDENTITY_ADDR)) == IDENTITY_ADDR
+    with pytest.raises(InvalidAddressError):
+        make_did("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy")
+
+
+def test_btc_address_rejects_bad_key() -> None:
+    with pytest.raises(InvalidKeyError):
+        btc_address("02" + "00" * 32)
+
+
+@given(st.text(max_size=60))
+def test_address_parsers_raise_only_library_errors(text: str) -> None:
+    for parser in (base58check_decode, c32check_decode, address_from_did):
+        try:
+            parser(text)
+        except InvalidAddressError:
+            pass
+
+
+@given(st.binary(min_size=20, max_size=20), st.integers(min_value=0, max_value=31))
+def test_c32_round_trip(payload: bytes, version: int) -> None:
+    assert c32check_decode(c32check_encode(version, payload)) == (version, payload)
+
+
+@pytest.mark.parametrize("case", cases("keys.json"))
+def test_reference_addresses(case: dict[str, str]) -> None:
+    assert btc_address(case["public_key"]) == case["btc_address"]
+    assert did_from_public_key(case["public_key"]) == case["did"]
+    assert btc_address(case["public_key_uncompressed"]) == case["btc_address_uncompressed"]
+    if "stx_mainnet" in case:
+        assert stacks_address(case["public_key"]) == case["stx_mainnet"]
+        assert stacks_address(case["public_key"], STACKS_TESTNET) == case["stx_testnet"]
