@@ -7,6 +7,8 @@ testnet) carry the same HASH160 under c32check with versions 22 and 26.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .errors import InvalidAddressError
 from .hashes import hash160, sha256d
 from .keys import parse_public_key
@@ -22,6 +24,7 @@ __all__ = [
     "c32_to_b58",
     "c32check_decode",
     "c32check_encode",
+    "p2pkh_address",
     "stacks_address",
 ]
 
@@ -75,6 +78,12 @@ def base58check_decode(address: str) -> tuple[int, bytes]:
     if sha256d(data)[:4] != checksum:
         raise InvalidAddressError("base58check checksum does not match")
     return data[0], data[1:]
+
+
+@lru_cache(maxsize=4096)
+def p2pkh_address(public_key: bytes) -> str:
+    """Version-0 P2PKH address of already-validated public key bytes, hashed as given."""
+    return base58check_encode(0, hash160(public_key))
 
 
 def btc_address(public_key: str | bytes, version: int = 0x00) -> str:

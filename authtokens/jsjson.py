@@ -4,11 +4,12 @@
 key order kept, non-ASCII written raw as UTF-8, only ``"``, ``\\`` and control characters escaped
 (``\\b \\f \\n \\r \\t`` or lowercase ``\\u00xx``), lone surrogates escaped as ``\\udxxx``, and
 numbers in ECMAScript ``Number::toString`` form (``1`` not ``1.0``, ``1e+21``, ``1e-7``).
-Integers beyond 2**53 cannot be represented by JS and are refused rather than rounded.
+Integers beyond 2**53 are written as JS writes the same double (``18446744073709552000``) when a
+double holds them exactly, and refused otherwise rather than silently rounded.
 
 `loads` parses UTF-8 JSON and refuses what JS would not produce or what could be abused:
 duplicate keys, ``NaN``/``Infinity``, numbers that overflow a double, and nesting deeper than
-``max_depth``. Integers too long for a double's exact range are read as floats, as JS reads them.
+``max_depth``. Integers beyond 2**53 are read as floats, as JS reads them.
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ def _needs_slow_path(obj: Any, depth: int) -> bool:
     if t is int:
         if -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
             return False
-        raise InvalidArgumentError("integer is outside the range JavaScript represents exactly")
+        _check_exact_double(obj)
+        return True
     if t is float:
         if not math.isfinite(obj):
             raise InvalidArgumentError("NaN and Infinity cannot be written to a token")
@@ -95,13 +97,23 @@ def _needs_slow_path(obj: Any, depth: int) -> bool:
         if isinstance(obj, bool):
             return True
         if isinstance(obj, int) and not -_MAX_SAFE_INT <= obj <= _MAX_SAFE_INT:
-            raise InvalidArgumentError("integer is outside the range JavaScript represents exactly")
+            _check_exact_double(obj)
         if isinstance(obj, dict):
             _needs_slow_path(dict(obj), depth)
         elif isinstance(obj, list | tuple):
             _needs_slow_path(list(obj), depth)
         return True
     raise InvalidArgumentError(f"{t.__name__} values cannot be written to a token")
+
+
+def _check_exact_double(value: int) -> None:
+    # JS numbers are doubles: a large integer survives only if a double holds it exactly.
+    try:
+        exact = int(float(value)) == value
+    except OverflowError:
+        exact = False
+    if not exact:
+        raise InvalidArgumentError("integer cannot be represented exactly by a JavaScript number")
 
 
 def _escape_lone_surrogates(text: str) -> str:
@@ -120,7 +132,8 @@ def _write(obj: Any, out: list[str]) -> None:
     elif isinstance(obj, str):
         out.append(json.dumps(str(obj), ensure_ascii=False))
     elif isinstance(obj, int):
-        out.append(str(int(obj)))
+        value = int(obj)
+        out.append(str(value) if abs(value) <= _MAX_SAFE_INT else format_number(float(value)))
     elif isinstance(obj, float):
         out.append(format_number(obj))
     elif isinstance(obj, dict):
@@ -184,10 +197,11 @@ def _parse_float(text: str) -> float:
 
 
 def _parse_int(text: str) -> int | float:
-    # 16 digits always fit a double exactly; longer literals are read as JS reads them.
-    if len(text) <= 16:
+    # Integers beyond 2**53 are read as JS reads them: as the nearest double.
+    if len(text) <= 15:
         return int(text)
-    return _parse_float(text)
+    value = _parse_float(text)
+    return value if abs(value) > _MAX_SAFE_INT else int(text)
 
 
 _DECODER = json.JSONDecoder(

@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from coincurve import PublicKey
+from coincurve import PrivateKey, PublicKey
 
 from . import jsjson
 from .encoding import b64url_decode, b64url_encode
@@ -41,6 +41,7 @@ __all__ = [
     "check_signature",
     "decode",
     "sign",
+    "sign_with_key",
     "verify",
 ]
 
@@ -92,13 +93,25 @@ def sign(
     Raises `InvalidKeyError` for a malformed key and `InvalidArgumentError` for a payload that
     is not a dict or holds values JSON cannot carry exactly (NaN, Infinity, ints beyond 2**53).
     """
-    secret = parse_private_key(private_key)
+    return sign_with_key(
+        payload, PrivateKey(parse_private_key(private_key)), header=header, low_s=low_s
+    )
+
+
+def sign_with_key(
+    payload: dict[str, Any],
+    key: PrivateKey,
+    *,
+    header: dict[str, Any] | None = None,
+    low_s: bool = True,
+) -> str:
+    """`sign` with an already-parsed coincurve key (lets callers reuse its public key)."""
     if not isinstance(payload, dict):
         raise InvalidArgumentError("payload must be a dict (a JSON object)")
     signing_input = (_encode_header(header) + "." + b64url_encode(jsjson.dumps(payload))).encode(
         "ascii"
     )
-    signature = sign_digest(secret, hashlib.sha256(signing_input).digest(), low_s=low_s)
+    signature = sign_digest(key, hashlib.sha256(signing_input).digest(), low_s=low_s)
     return signing_input.decode("ascii") + "." + b64url_encode(signature)
 
 

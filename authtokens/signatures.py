@@ -35,15 +35,20 @@ def rfc6979_nonce(secret: bytes, digest: bytes) -> bytes:
         v = hmac.digest(k, v, "sha256")
 
 
-def sign_digest(secret: bytes, digest: bytes, *, low_s: bool = True) -> bytes:
-    """64-byte ``r || s`` over a 32-byte digest with the RFC 6979 nonce."""
-    recoverable: bytes = PrivateKey(secret).sign_recoverable(digest, hasher=None)
+def sign_digest(key: bytes | PrivateKey, digest: bytes, *, low_s: bool = True) -> bytes:
+    """64-byte ``r || s`` over a 32-byte digest with the RFC 6979 nonce.
+
+    ``key`` is a 32-byte secret (already validated) or a coincurve `PrivateKey`.
+    """
+    if not isinstance(key, PrivateKey):
+        key = PrivateKey(key)
+    recoverable: bytes = key.sign_recoverable(digest, hasher=None)
     if low_s:
         return recoverable[:64]
     # libsecp256k1 uses the same RFC 6979 nonce but always returns low S, flipping the recovery
     # id's parity bit when it negates S. Recomputing R = kG (constant time, in libsecp256k1)
     # tells whether it did, and so whether the raw S that jsontokens writes is n - s.
-    nonce_point: bytes = PrivateKey(rfc6979_nonce(secret, digest)).public_key.format()
+    nonce_point: bytes = PrivateKey(rfc6979_nonce(key.secret, digest)).public_key.format()
     r = recoverable[:32]
     if (int.from_bytes(nonce_point[1:], "big") % CURVE_ORDER).to_bytes(32, "big") != r:
         raise AuthTokenError("internal error: nonce derivation disagrees with libsecp256k1")

@@ -44,7 +44,17 @@ def test_dumps_matches_js(value: Any, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    [math.nan, math.inf, -math.inf, 2**53 + 1, -(2**53) - 1, {1: 2}, {"a": object()}, b"x"],
+    [
+        math.nan,
+        math.inf,
+        -math.inf,
+        2**53 + 1,
+        -(2**53) - 1,
+        10**400,
+        {1: 2},
+        {"a": object()},
+        b"x",
+    ],
 )
 def test_dumps_refuses(value: Any) -> None:
     with pytest.raises(InvalidArgumentError):
@@ -94,7 +104,16 @@ def test_loads_depth_cap() -> None:
 
 def test_loads_long_integers_read_as_js_does() -> None:
     assert jsjson.loads("12345678901234567890") == 12345678901234567890.0
+    assert isinstance(jsjson.loads("12345678901234567890"), float)
     assert jsjson.loads("1234567890123456") == 1234567890123456
+    assert isinstance(jsjson.loads("9007199254740992"), int)
+    assert isinstance(jsjson.loads("9007199254740994"), float)
+
+
+def test_large_exact_integers_written_as_js_writes_them() -> None:
+    assert jsjson.dumps([2**64, 2**60, 9007199254740994]) == (
+        b"[18446744073709552000,1152921504606847000,9007199254740994]"
+    )
 
 
 _json_values = st.recursive(

@@ -8,6 +8,7 @@
 // It must be imported before any reference library is loaded; the libraries are then loaded with
 // `require` (they are CommonJS packages) through `loadReference()`.
 
+import fs from 'node:fs';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 
 process.env.TZ = 'UTC'; // nextMonth()/nextHour() use local time; pin it.
@@ -34,7 +35,8 @@ export class HashStream {
     while (this.buf.length < n) {
       this.buf = Buffer.concat([this.buf, sha256(`${this.label}/${this.counter++}`)]);
     }
-    const out = Buffer.from(this.buf.subarray(0, n));
+    const out = Buffer.alloc(n); // own ArrayBuffer: @noble/hashes reads `.buffer` whole
+    this.buf.copy(out, 0, 0, n);
     this.buf = this.buf.subarray(n);
     return out;
   }
@@ -69,7 +71,9 @@ export class SpecBlockStream {
   take(n) {
     const blocks = [];
     for (let got = 0; got < n; got += 32) blocks.push(sha256(`${this.prefix}${this.counter++}`));
-    return Buffer.concat(blocks).subarray(0, n);
+    const out = Buffer.alloc(n);
+    Buffer.concat(blocks).copy(out, 0, 0, n);
+    return out;
   }
 }
 
@@ -188,6 +192,7 @@ export function quietConsole() {
   console.info = verbose ? write : () => {};
   console.error = verbose ? write : () => {};
   console.debug = verbose ? write : () => {};
+  console.log = verbose ? write : () => {};
 }
 
 export function loadReference() {
@@ -222,7 +227,9 @@ export function packageVersions() {
   const out = {};
   for (const n of names) {
     try {
-      out[n] = require(`${n}/package.json`).version;
+      // read the file directly: some packages' "exports" hide package.json from require()
+      const f = new URL(`./node_modules/${n}/package.json`, import.meta.url);
+      out[n] = JSON.parse(fs.readFileSync(f, 'utf8')).version;
     } catch {
       /* not installed */
     }
@@ -231,6 +238,16 @@ export function packageVersions() {
 }
 
 /** Error -> short string "Name: message" (BlockstackError messages carry a long footer; cut it). */
+/** fetch stub used wherever handlePendingSignIn may fetch profile_url: always HTTP 404. */
+export async function notFoundFetch() {
+  return { ok: false, status: 404, statusText: 'Not Found', text: async () => '', json: async () => ({}) };
+}
+
+/** print a line on stdout (console.log is silenced by quietConsole) */
+export function out(line) {
+  process.stdout.write(`${line}\n`);
+}
+
 export function errorString(e) {
   if (e === null || e === undefined) return String(e);
   if (typeof e === 'string') return e;

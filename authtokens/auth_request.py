@@ -1,0 +1,366 @@
+"""The authRequest: minted by the app with its transit key, verified by the wallet.
+
+`make_auth_request` writes the stacks.js payload in its key order (extra parameters first, then
+``jti iat exp iss public_keys domain_name manifest_uri redirect_uri version
+do_not_include_profile supports_hub_url scopes``), with a CSPRNG ``jti`` and UTC expiry.
+
+`verify_auth_request` does every check the reference does, strictly: the header's ``alg`` is
+exactly ES256K (``none`` refused), one public key whose signature verifies, an issuer DID that is
+that key's address, ``iat``/``exp`` with a leeway, manifest and redirect URIs on the origin of
+``domain_name`` (full origin: scheme, IDNA host, port), well-formed scopes and claim types. The
+first failure raises its own `InvalidTokenError` subclass; `check_auth_request` runs every check
+and reports each outcome, for display.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from coincurve import PrivateKey
+
+from scopes import DEFAULT_SCOPES, Scope, parse_scopes
+
+from . import jwt
+from .addresses import p2pkh_address
+from .checks import Check, CheckRunner
+from .claims import (
+    DEFAULT_LEEWAY,
+    Timestamp,
+    check_issuer,
+    check_times,
+    issuer_address,
+    resolve_now,
+    single_public_key,
+    to_seconds,
+)
+from .did import DID_PREFIX
+from .errors import (
+    InvalidArgumentError,
+    InvalidClaimError,
+    InvalidScopeError,
+    ManifestOriginError,
+    RedirectOriginError,
+    ReplayedTokenError,
+)
+from .keys import parse_private_key
+from .origins import origin_of
+from .replay import ReplayCache, replay_key
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "AuthRequest",
+    "check_auth_request",
+    "make_auth_request",
+    "verify_auth_request",
+]
+
+PROTOCOL_VERSION = "1.4.0"
+DEFAULT_REQUEST_LIFETIME = 3600.0
+MAX_JTI_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRequest:
+    """A verified authRequest. ``payload`` is the raw claim set; ``token`` the exact token."""
+
+    token: str
+    payload: dict[str, Any]
+    jti: str
+    iat: float
+    exp: float | None
+    iss: str
+    public_key: str
+    domain_name: str
+    origin: str
+    manifest_uri: str
+    redirect_uri: str
+    version: str | None
+    scopes: tuple[Scope, ...]
+    do_not_include_profile: bool
+    supports_hub_url: bool
+    app_details: dict[str, Any] | None
+
+    @property
+    def transit_public_key(self) -> str:
+        """The app's transit public key: the wallet encrypts the app key to it."""
+        return self.public_key
+
+
+# --- minting (app side) -------------------------------------------------------------------
+
+
+def _same_origin_or_refuse(app_domain: str, uri: str, what: str) -> None:
+    try:
+        if origin_of(uri) != origin_of(app_domain):
+            raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
+    except InvalidArgumentError as exc:
+        raise InvalidArgumentError(f"{what}: {exc}") from None
+
+
+def make_auth_request(
+    transit_private_key: str | bytes,
+    *,
+    app_domain: str,
+    redirect_uri: str | None = None,
+    manifest_uri: str | None = None,
+    scopes: Iterable[Scope | str] = DEFAULT_SCOPES,
+    expires_at: Timestamp | None = None,
+    extra: Mapping[str, Any] | None = None,
+    app_details: Mapping[str, Any] | None = None,
+    now: Timestamp | None = None,
+    allow_unknown_scopes: bool = False,
+    jti: str | None = None,
+    low_s: bool = True,
+) -> str:
+    """Mint a signed authRequest token (what ``makeAuthRequestToken`` makes).
+
+    Defaults: redirect ``app_domain + "/"`` and manifest ``app_domain + "/manifest.json"`` (a
+    trailing ``/`` on ``app_domain`` is dropped first), scopes ``["store_write"]``, expiry one
+    hour after ``now``. ``app_details`` (``{"name", "icon"}``) is written as the ``appDetails``
+    extra parameter wallets display. ``jti`` and ``low_s=False`` exist to reproduce reference
+    tokens; leave them alone otherwise.
+
+    Refuses (with `InvalidArgumentError`) what `verify_auth_request` would refuse: an
+    ``app_domain`` that is not an http(s) URL, redirect or manifest URIs on another origin,
+    unknown or malformed scopes (unless ``allow_unknown_scopes``), an expiry not after ``now``.
+    Raises `InvalidKeyError` for a malformed transit key.
+    """
+    key = PrivateKey(parse_private_key(transit_private_key))
+    if not isinstance(app_domain, str):
+        raise InvalidArgumentError("app_domain must be a string such as 'https://app.example.com'")
+    domain_name = app_domain[:-1] if app_domain.endswith("/") else app_domain
+    redirect = domain_name + "/" if redirect_uri is None else redirect_uri
+    manifest = domain_name + "/manifest.json" if manifest_uri is None else manifest_uri
+    _same_origin_or_refuse(domain_name, redirect, "redirect_uri")
+    _same_origin_or_refuse(domain_name, manifest, "manifest_uri")
+    try:
+        scope_values = [
+            str(s) for s in parse_scopes(list(scopes), allow_unknown=allow_unknown_scopes)
+        ]
+    except InvalidScopeError as exc:
+        raise InvalidArgumentError(str(exc)) from None
+
+    issued = resolve_now(now)
+    expiry = issued + DEFAULT_REQUEST_LIFETIME if expires_at is None else to_seconds(expires_at)
+    iat, exp = math.floor(issued), math.floor(expiry)
+    if exp <= iat:
+        raise InvalidArgumentError("expires_at must be after now")
+
+    payload: dict[str, Any] = {}
+    if app_details is not None:
+        payload["appDetails"] = dict(app_details)
+    if extra is not None:
+        for name, value in extra.items():
+            if name in payload:
+                raise InvalidArgumentError(f"extra parameter {name!r} given twice")
+            payload[name] = value
+    public_key: bytes = key.public_key.format(compressed=True)
+    # Fixed keys: an extra parameter of the same name keeps its place and takes this value.
+    payload["jti"] = str(uuid.uuid4()) if jti is None else jti
+    payload["iat"] = iat
+    payload["exp"] = exp
+    payload["iss"] = DID_PREFIX + p2pkh_address(public_key)
+    payload["public_keys"] = [public_key.hex()]
+    payload["domain_name"] = domain_name
+    payload["manifest_uri"] = manifest
+    payload["redirect_uri"] = redirect
+    payload["version"] = PROTOCOL_VERSION
+    payload["do_not_include_profile"] = True
+    payload["supports_hub_url"] = True
+    payload["scopes"] = scope_values
+    return jwt.sign_with_key(payload, key, low_s=low_s)
+
+
+# --- verification (wallet side) -----------------------------------------------------------
+
+
+def _string_claim(payload: dict[str, Any], name: str, *, max_length: int = 4096) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise InvalidClaimError(f"{name} must be a non-empty string")
+    return value
+
+
+def _check_claim_types(payload: dict[str, Any]) -> None:
+    _string_claim(payload, "jti", max_length=MAX_JTI_LENGTH)
+    for name in ("do_not_include_profile", "supports_hub_url"):
+        if name in payload and not isinstance(payload[name], bool):
+            raise InvalidClaimError(f"{name} must be a boolean")
+    version = payload.get("version")
+    if version is not None and not isinstance(version, str):
+        raise InvalidClaimError("version must be a string")
+    details = payload.get("appDetails")
+    if details is not None and (
+        not isinstance(details, dict)
+        or not all(isinstance(details.get(k, ""), str) for k in ("name", "icon"))
+    ):
+        raise InvalidClaimError("appDetails must be an object with string name and icon")
+
+
+def _check_domain(payload: dict[str, Any]) -> str:
+    domain = _string_claim(payload, "domain_name")
+    try:
+        return str(origin_of(domain))
+    except InvalidArgumentError as exc:
+        raise InvalidClaimError(f"domain_name is not an http(s) origin: {exc}") from None
+
+
+def _check_uri(payload: dict[str, Any], name: str, origin: str, error: type[Exception]) -> None:
+    uri = payload.get(name)
+    if not isinstance(uri, str):
+        raise InvalidClaimError(f"{name} must be a string")
+    try:
+        ok = str(origin_of(uri)) == origin
+    except InvalidArgumentError as exc:
+        raise error(f"{name} is not an http(s) URL: {exc}") from None
+    if not ok:
+        raise error(f"{name} is not on the origin of domain_name ({origin})")
+
+
+def _evaluate(
+    token: str,
+    *,
+    now: Timestamp | None,
+    leeway: float,
+    require_exp: bool,
+    max_lifetime: float | None,
+    allow_unknown_scopes: bool,
+    replay_cache: ReplayCache | None,
+    max_size: int,
+    collect: bool,
+) -> tuple[AuthRequest | None, list[Check]]:
+    run = CheckRunner(collect)
+    decoded = run("format", jwt.decode, token, max_size=max_size)
+    if decoded is None:
+        return None, run.results
+    payload = decoded.payload
+    run("algorithm", jwt.check_algorithm, decoded.header)
+    key = run("public_keys", single_public_key, payload)
+    address = run("issuer_format", issuer_address, payload)
+    if key is not None:
+        run("signature", jwt.check_signature, decoded.signing_input, decoded.signature, key[1])
+        if address is not None:
+            run("issuer", check_issuer, address, key[0])
+    current = resolve_now(now)
+    run(
+        "times",
+        check_times,
+        payload,
+        current,
+        leeway=leeway,
+        require_exp=require_exp,
+        max_lifetime=max_lifetime,
+    )
+    run("claims", _check_claim_types, payload)
+    origin = run("domain_name", _check_domain, payload)
+    if origin is not None:
+        run("manifest_uri", _check_uri, payload, "manifest_uri", origin, ManifestOriginError)
+        run("redirect_uri", _check_uri, payload, "redirect_uri", origin, RedirectOriginError)
+    scopes = run("scopes", parse_scopes, payload.get("scopes"), allow_unknown=allow_unknown_scopes)
+    if not run.ok or key is None or origin is None or scopes is None:
+        return None, run.results
+    exp = payload.get("exp") or None
+    if replay_cache is not None:
+        run("replay", _consume, replay_cache, payload, exp, current, leeway)
+        if not run.ok:
+            return None, run.results
+    request = AuthRequest(
+        token=token,
+        payload=payload,
+        jti=payload["jti"],
+        iat=float(payload["iat"]),
+        exp=None if exp is None else float(exp),
+        iss=payload["iss"],
+        public_key=key[0],
+        domain_name=payload["domain_name"],
+        origin=origin,
+        manifest_uri=payload["manifest_uri"],
+        redirect_uri=payload["redirect_uri"],
+        version=payload.get("version"),
+        scopes=scopes,
+        do_not_include_profile=payload.get("do_not_include_profile", False),
+        supports_hub_url=payload.get("supports_hub_url", False),
+        app_details=payload.get("appDetails"),
+    )
+    return request, run.results
+
+
+_NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
+
+
+def _consume(
+    cache: ReplayCache, payload: dict[str, Any], exp: float | None, now: float, leeway: float
+) -> None:
+    until = now + _NO_EXPIRY_RETENTION if exp is None else exp + leeway
+    if cache.seen(replay_key(payload["iss"], payload["jti"]), until):
+        raise ReplayedTokenError("this token has been used before")
+
+
+def verify_auth_request(
+    token: str,
+    *,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    require_exp: bool = True,
+    max_lifetime: float | None = None,
+    allow_unknown_scopes: bool = False,
+    replay_cache: ReplayCache | None = None,
+    max_size: int = jwt.MAX_TOKEN_SIZE,
+) -> AuthRequest:
+    """Verify an authRequest as a wallet must before answering it.
+
+    Checks, in order: format (size cap, three segments, strict base64url and JSON), ``alg``
+    exactly ES256K, ``public_keys`` holds exactly one valid key, ``iss`` is a strict
+    ``did:btc-addr:`` DID, the signature, the issuer matches the key, ``iat``/``exp`` (see
+    `authtokens.claims`), claim types, ``domain_name`` is an http(s) origin, manifest and
+    redirect URIs on that origin, scopes known and well formed; then, with a ``replay_cache``,
+    consumes the ``jti``. Never touches the network (see `authtokens.manifest`).
+
+    Returns the typed `AuthRequest`; raises the `InvalidTokenError` subclass of the first
+    failed check (each has a ``code``). `check_auth_request` reports all of them at once.
+    """
+    request, _ = _evaluate(
+        token,
+        now=now,
+        leeway=leeway,
+        require_exp=require_exp,
+        max_lifetime=max_lifetime,
+        allow_unknown_scopes=allow_unknown_scopes,
+        replay_cache=replay_cache,
+        max_size=max_size,
+        collect=False,
+    )
+    assert request is not None  # collect=False raises on the first failure
+    return request
+
+
+def check_auth_request(
+    token: str,
+    *,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    require_exp: bool = True,
+    max_lifetime: float | None = None,
+    allow_unknown_scopes: bool = False,
+    max_size: int = jwt.MAX_TOKEN_SIZE,
+) -> tuple[AuthRequest | None, list[Check]]:
+    """Run every check of `verify_auth_request` and report each outcome.
+
+    Returns the request (None if any check failed) and the list of `Check` results in check
+    order; checks whose inputs failed to parse are left out. Never consumes a ``jti``.
+    """
+    return _evaluate(
+        token,
+        now=now,
+        leeway=leeway,
+        require_exp=require_exp,
+        max_lifetime=max_lifetime,
+        allow_unknown_scopes=allow_unknown_scopes,
+        replay_cache=None,
+        max_size=max_size,
+        collect=True,
+    )

@@ -1,0 +1,184 @@
+"""Claim checks shared by authRequest and authResponse verification.
+
+Every check here is pure: time comes in as ``now`` (Unix seconds, already resolved by
+`resolve_now`), nothing reads the clock or the network. Each failure raises its own
+`InvalidTokenError` subclass with a stable ``code``.
+
+Time policy (see api.md "Defaults and policies"): ``iat`` and ``exp`` must be finite numbers
+(int or float, not bool, not strings); a missing or zero ``exp`` is refused unless
+``require_exp=False`` restores the reference's "never expires" reading; ``leeway`` (default 60 s)
+tolerates clock skew on both; ``max_lifetime`` (off by default) caps ``exp - iat``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from datetime import datetime
+from typing import Any
+
+from coincurve import PublicKey
+
+from .addresses import base58check_decode, p2pkh_address
+from .did import DID_PREFIX
+from .errors import (
+    ExpiredTokenError,
+    ImmatureTokenError,
+    InvalidAddressError,
+    InvalidArgumentError,
+    InvalidClaimError,
+    InvalidIssuerError,
+    InvalidKeyError,
+    InvalidPublicKeysError,
+    IssuerMismatchError,
+    LifetimeTooLongError,
+    MissingClaimError,
+    UnsupportedVersionError,
+)
+from .keys import parse_public_key
+
+__all__ = [
+    "DEFAULT_LEEWAY",
+    "Timestamp",
+    "check_issuer",
+    "check_times",
+    "issuer_address",
+    "parse_version",
+    "resolve_now",
+    "single_public_key",
+    "to_seconds",
+]
+
+DEFAULT_LEEWAY = 60.0
+Timestamp = int | float | datetime
+
+
+def to_seconds(value: Timestamp, what: str = "time") -> float:
+    """Unix seconds from an int, a float or an aware `datetime` (naive ones are refused)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidArgumentError(f"{what} must be an aware datetime (naive given)")
+        return value.timestamp()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentError(f"{what} must be Unix seconds or an aware datetime")
+    if not math.isfinite(value):
+        raise InvalidArgumentError(f"{what} must be finite")
+    return float(value)
+
+
+def resolve_now(now: Timestamp | None) -> float:
+    """``now`` as Unix seconds; `None` means the wall clock (the only place it is read)."""
+    return time.time() if now is None else to_seconds(now, "now")
+
+
+def _numeric_claim(payload: dict[str, Any], name: str) -> float | None:
+    if name not in payload or payload[name] is None:
+        return None
+    value = payload[name]
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidClaimError(f"{name} must be a number, got {type(value).__name__}")
+    # Far-future values are legal (wallets set them; `max_lifetime` caps them when wanted).
+    if not math.isfinite(value) or value < 0:
+        raise InvalidClaimError(f"{name} must be a finite, non-negative number")
+    return float(value)
+
+
+def check_times(
+    payload: dict[str, Any],
+    now: float,
+    *,
+    leeway: float = DEFAULT_LEEWAY,
+    require_exp: bool = True,
+    max_lifetime: float | None = None,
+) -> None:
+    """Check ``iat`` and ``exp`` against ``now`` (see the module docstring for the policy).
+
+    Raises `MissingClaimError`, `InvalidClaimError` (wrong type or impossible value),
+    `ExpiredTokenError`, `ImmatureTokenError` (``iat`` beyond ``now + leeway``) or
+    `LifetimeTooLongError`.
+    """
+    iat = _numeric_claim(payload, "iat")
+    exp = _numeric_claim(payload, "exp")
+    if iat is None:
+        raise MissingClaimError("iat is required")
+    if exp is None or exp == 0:
+        if require_exp:
+            raise MissingClaimError("exp is required (a missing or zero exp never expires)")
+        exp = None
+    if iat > now + leeway:
+        raise ImmatureTokenError(f"iat lies {iat - now:.0f} s in the future")
+    if exp is not None:
+        if exp < iat:
+            raise InvalidClaimError("exp is before iat")
+        if now > exp + leeway:
+            raise ExpiredTokenError(f"token expired {now - exp:.0f} s ago")
+        if max_lifetime is not None and exp - iat > max_lifetime:
+            raise LifetimeTooLongError(
+                f"token lifetime {exp - iat:.0f} s exceeds the maximum {max_lifetime:.0f} s"
+            )
+    elif max_lifetime is not None:
+        raise LifetimeTooLongError("token never expires but a maximum lifetime is set")
+
+
+def single_public_key(payload: dict[str, Any]) -> tuple[str, PublicKey]:
+    """The one public key of ``public_keys`` (hex as given, parsed point).
+
+    Raises `InvalidPublicKeysError` unless ``public_keys`` is a list of exactly one valid
+    compressed or uncompressed secp256k1 key.
+    """
+    keys = payload.get("public_keys")
+    if not isinstance(keys, list) or len(keys) != 1:
+        raise InvalidPublicKeysError("public_keys must be a list of exactly one key")
+    key = keys[0]
+    if not isinstance(key, str):
+        raise InvalidPublicKeysError("public_keys[0] must be a hex string")
+    try:
+        return key, parse_public_key(key)
+    except InvalidKeyError as exc:
+        raise InvalidPublicKeysError(f"public_keys[0] is invalid: {exc}") from None
+
+
+def issuer_address(payload: dict[str, Any]) -> str:
+    """The P2PKH address inside ``iss``; `InvalidIssuerError` unless it is a strict
+    ``did:btc-addr:`` DID of a version-0 address."""
+    iss = payload.get("iss")
+    if not isinstance(iss, str):
+        raise InvalidIssuerError("iss must be a did:btc-addr: DID string")
+    if not iss.startswith(DID_PREFIX):
+        raise InvalidIssuerError("iss must start with did:btc-addr:")
+    address = iss[len(DID_PREFIX) :]
+    try:
+        version, payload_hash = base58check_decode(address)
+    except InvalidAddressError as exc:
+        raise InvalidIssuerError(f"iss address is invalid: {exc}") from None
+    if version != 0 or len(payload_hash) != 20:
+        raise InvalidIssuerError("iss address must be a mainnet P2PKH address")
+    return address
+
+
+def check_issuer(address: str, key_hex: str) -> None:
+    """`IssuerMismatchError` unless ``address`` is the P2PKH address of the key as given.
+
+    The key is hashed in the form it appears in the token (compressed or uncompressed), as the
+    reference does.
+    """
+    if p2pkh_address(bytes.fromhex(key_hex)) != address:
+        raise IssuerMismatchError("iss does not match the address of public_keys[0]")
+
+
+def parse_version(value: Any) -> tuple[int, int, int] | None:
+    """A protocol ``version`` as a (major, minor, patch) tuple; None when absent.
+
+    ``"1.1"`` reads as 1.1.0. Anything that is not 1–3 dot-separated decimal numbers raises
+    `UnsupportedVersionError` (the reference's ``isLaterVersion`` reads ``"abc"`` as later
+    than everything and ``"2.0.0"`` as earlier than ``"1.1.0"``; we do neither).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str) or not 0 < len(value) <= 32:
+        raise UnsupportedVersionError("version must be a string such as '1.4.0'")
+    parts = value.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise UnsupportedVersionError(f"version {value!r} is not MAJOR.MINOR.PATCH")
+    numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
+    return numbers[0], numbers[1], numbers[2]
