@@ -10,23 +10,22 @@ bitcoinjs ``bip32`` (used by legacy blockstack.js) skips; no such index is known
 raises `InvalidKeyError` in that case, like the current reference, rather than silently
 deriving a key some other implementation would not.
 
-Speed. The secp256k1 scalar addition of a hardened derivation goes straight to
-libsecp256k1's ``secp256k1_ec_seckey_tweak_add`` (constant time) through coincurve's CFFI
-binding: coincurve's public ``PrivateKey(k).add(t)`` computes four public keys (two per
-``PrivateKey``, for ECDSA and x-only) that a hardened step never needs, which costs ~100 µs
-against ~1 µs. If that binding ever disappears the public API is used instead. Public keys are
-computed only when asked for (non-hardened children, fingerprints, ``xpub``) and cached.
+Speed and constant time. The scalar addition of a derivation is libsecp256k1's constant-time
+``secp256k1_ec_seckey_tweak_add``, reached through coincurve's public ``PrivateKey.add``. That
+API also computes the child's public keys, so each step costs about two point multiplications;
+the parent's coincurve key is cached on the `ExtendedPrivateKey`, so deriving many app keys
+from one apps node costs one HMAC-SHA512 and one ``add`` each. Non-hardened steps and
+fingerprints reuse the public key computed alongside.
 """
 
 from __future__ import annotations
 
 import hmac
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import partial
 
-from coincurve import PrivateKey, PublicKey
+from coincurve import PrivateKey
 
 from .addresses import base58check_decode, base58check_encode
 from .errors import InvalidAddressError, InvalidArgumentError, InvalidKeyError
@@ -48,40 +47,17 @@ _MASTER_HMAC_KEY = b"Bitcoin seed"
 _PATH_COMPONENT = re.compile(r"([0-9]{1,10})(['hH]?)")
 
 
-def _tweak_add_public_api(secret: bytes, tweak: bytes) -> bytes | None:
+def _tweak_add(key: PrivateKey, tweak: bytes) -> PrivateKey | None:
+    """``key + tweak`` (mod n), or None when the tweak is >= n or the sum is zero."""
     try:
-        out: bytes = PrivateKey(secret).add(tweak).secret
+        child: PrivateKey = key.add(tweak)
     except ValueError:
         return None
-    return out
+    return child
 
 
-def _load_tweak_add() -> Callable[[bytes, bytes], bytes | None]:
-    try:
-        from coincurve._libsecp256k1 import ffi, lib
-        from coincurve.context import GLOBAL_CONTEXT
-
-        ctx = GLOBAL_CONTEXT.ctx
-        tweak_add = lib.secp256k1_ec_seckey_tweak_add
-    except (ImportError, AttributeError):  # pragma: no cover - depends on coincurve internals
-        return _tweak_add_public_api
-
-    def _tweak_add_direct(secret: bytes, tweak: bytes) -> bytes | None:
-        buf = ffi.new("unsigned char [32]", secret)
-        # Fails when the tweak is >= n or the sum is zero: exactly BIP32's invalid child.
-        if not tweak_add(ctx, buf, tweak):
-            return None
-        out: bytes = ffi.buffer(buf, 32)[:]
-        return out
-
-    return _tweak_add_direct
-
-
-_tweak_add: Callable[[bytes, bytes], bytes | None] = _load_tweak_add()
-
-
-def _public_key(secret: bytes) -> bytes:
-    out: bytes = PublicKey.from_valid_secret(secret).format(compressed=True)
+def _compressed(key: PrivateKey) -> bytes:
+    out: bytes = key.public_key.format(compressed=True)
     return out
 
 
@@ -93,16 +69,14 @@ def _check_index(index: object) -> int:
     return index
 
 
-def _child(
-    chain_code: bytes, secret: bytes, index: int, public_key: Callable[[], bytes]
-) -> tuple[bytes, bytes]:
-    """CKDpriv: ``(child secret, child chain code)``; ``public_key`` is called only if needed."""
+def _child(chain_code: bytes, key: PrivateKey, index: int) -> tuple[PrivateKey, bytes]:
+    """CKDpriv: ``(child key, child chain code)``."""
     if index >= HARDENED_OFFSET:
-        data = b"\x00" + secret + index.to_bytes(4, "big")
+        data = b"\x00" + key.secret + index.to_bytes(4, "big")
     else:
-        data = public_key() + index.to_bytes(4, "big")
+        data = _compressed(key) + index.to_bytes(4, "big")
     digest = hmac.digest(chain_code, data, "sha512")
-    child = _tweak_add(secret, digest[:32])
+    child = _tweak_add(key, digest[:32])
     if child is None:
         raise InvalidKeyError(
             f"BIP32 child {index} is invalid (IL >= n or zero key; probability ~2^-127)"
@@ -147,7 +121,7 @@ class ExtendedPrivateKey:
     child_number: int
     chain_code: bytes = field(repr=False)
     private_key: bytes = field(repr=False)
-    _public_key: bytes | None = field(default=None, init=False, repr=False, compare=False)
+    _key: PrivateKey | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.depth, int) or not 0 <= self.depth <= 255:
@@ -247,13 +221,18 @@ class ExtendedPrivateKey:
         return self.private_key.hex()
 
     @property
+    def key(self) -> PrivateKey:
+        """The coincurve key (built once, then cached: it carries the public key)."""
+        cached = self._key
+        if cached is None:
+            cached = PrivateKey(self.private_key)
+            object.__setattr__(self, "_key", cached)
+        return cached
+
+    @property
     def public_key_bytes(self) -> bytes:
         """The compressed 33-byte public key (computed once, then cached)."""
-        cached = self._public_key
-        if cached is None:
-            cached = _public_key(self.private_key)
-            object.__setattr__(self, "_public_key", cached)
-        return cached
+        return _compressed(self.key)
 
     @property
     def public_key_hex(self) -> str:
@@ -270,23 +249,23 @@ class ExtendedPrivateKey:
     def child_private_key(self, index: int) -> bytes:
         """Only the 32-byte private key of child ``index`` (hardened if ``index >= 2**31``).
 
-        The fast path for app keys: a hardened child costs one HMAC-SHA512 and one scalar
-        addition, with no public key computed. Raises `InvalidArgumentError` for an index
-        outside 0 .. 2**32 - 1 and `InvalidKeyError` for an invalid child.
+        The fast path for app keys: one HMAC-SHA512 and one scalar addition. Raises
+        `InvalidArgumentError` for an index outside 0 .. 2**32 - 1 and `InvalidKeyError` for
+        an invalid child.
         """
-        index = _check_index(index)
-        return _child(self.chain_code, self.private_key, index, lambda: self.public_key_bytes)[0]
+        child: bytes = _child(self.chain_code, self.key, _check_index(index))[0].secret
+        return child
 
     def descendant_private_key(self, indexes: Iterable[int]) -> bytes:
         """Only the 32-byte private key at the relative path ``indexes``, e.g. ``[5, 2**31]``.
 
-        Builds no intermediate extended keys and computes a public key only for a
-        non-hardened step. Raises like `child_private_key`; an empty path gives this key.
+        Builds no intermediate extended keys. Raises like `child_private_key`; an empty path
+        gives this key.
         """
-        secret, chain_code = self.private_key, self.chain_code
+        key, chain_code = self.key, self.chain_code
         for raw in indexes:
-            index = _check_index(raw)
-            secret, chain_code = _child(chain_code, secret, index, partial(_public_key, secret))
+            key, chain_code = _child(chain_code, key, _check_index(raw))
+        secret: bytes = key.secret
         return secret
 
     def derive(self, index: int) -> ExtendedPrivateKey:
@@ -298,10 +277,10 @@ class ExtendedPrivateKey:
         index = _check_index(index)
         if self.depth == 255:
             raise InvalidArgumentError("cannot derive below depth 255")
-        secret, chain_code = _child(
-            self.chain_code, self.private_key, index, lambda: self.public_key_bytes
+        key, chain_code = _child(self.chain_code, self.key, index)
+        return ExtendedPrivateKey(
+            self.depth + 1, self.fingerprint, index, chain_code, key.secret, _key=key
         )
-        return ExtendedPrivateKey(self.depth + 1, self.fingerprint, index, chain_code, secret)
 
     def derive_path(self, path: str) -> ExtendedPrivateKey:
         """The descendant at ``path`` (``m/888'/0'/0'``; see `parse_path`), relative to self.

@@ -1,24 +1,28 @@
-"""Web origins (scheme, host, port), compared the way browsers compare them.
+"""Web origins (scheme, host, port), parsed and compared the way browsers do.
 
 The reference decides "same origin" with WHATWG ``URL`` plus a case-sensitive substring test for
-``http://``; we compare full origins: scheme and port exactly (default ports folded: 80 for
-http, 443 for https), and the host after lowercasing and IDNA (UTS #46, non-transitional, via
-the ``idna`` package), so ``bücher.example`` and ``xn--bcher-kva.example`` are one origin while
-a homograph such as ``аpple.com`` (Cyrillic ``а``) stays a different one.
+``http://``; we compare full origins, parsed as the WHATWG URL standard parses special schemes:
+surrounding spaces and control characters and inner tabs/newlines dropped, ``\\`` read as
+``/``, userinfo dropped, the host percent-decoded, lowercased and IDNA-encoded (UTS #46,
+non-transitional, via the ``idna`` package), numeric hosts read as IPv4 (``127.1`` is
+``127.0.0.1``), IPv6 compressed, default ports (80, 443) folded. So ``bücher.example`` and
+``xn--bcher-kva.example`` are one origin, a homograph such as ``аpple.com`` (Cyrillic ``а``)
+stays another, and ``https://app.example.com@evil.example/`` is ``evil.example``.
 
-Only ``http`` and ``https`` URLs with a host have an origin here. Where Python's ``urllib`` and
-a browser's WHATWG parser could read one string as two different hosts, the string is refused
-rather than guessed at: backslashes (browsers treat ``\\`` as ``/``), whitespace and control
-characters (browsers strip some of them), and percent-escapes in the host (browsers decode
-them). Numeric IPv4 spellings (``0x7f.1``) are compared literally, where a browser would
-normalise them: such a pair is refused as cross-origin, never accepted by mistake.
+Only ``http`` and ``https`` URLs with a host have an origin here (``javascript:``, ``data:``
+and custom app schemes are refused). Known difference from browsers, always a refusal: for
+non-ASCII hosts the ``idna`` package applies IDNA 2008 rules, so it refuses some hosts browsers
+accept (symbols or emoji, empty labels, labels over 63 bytes). The serialisation was checked
+against Node's ``new URL(x).origin`` (tests/test_wallet.py).
 """
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from typing import NamedTuple
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 import idna
 
@@ -26,68 +30,157 @@ from .errors import InvalidArgumentError
 
 __all__ = ["Origin", "origin_of", "same_origin"]
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_ASCII_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_")
 _MAX_URL = 4096
 
 
 class Origin(NamedTuple):
-    """A tuple origin; ``str(origin)`` is its ASCII serialisation (``https://host[:port]``)."""
+    """A tuple origin; ``str(origin)`` is its ASCII serialisation (``https://host[:port]``).
+
+    An IPv6 ``host`` keeps its brackets (``[::1]``).
+    """
 
     scheme: str
     host: str
     port: int
 
     def __str__(self) -> str:
-        default = _DEFAULT_PORTS[self.scheme]
-        port = "" if self.port == default else f":{self.port}"
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"{self.scheme}://{host}{port}"
+        if self.port == _DEFAULT_PORTS[self.scheme]:
+            return f"{self.scheme}://{self.host}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
 
-def _canonical_host(host: str) -> str:
-    if host.isascii():
-        host = host.lower()
-        if _ASCII_HOST_CHARS.issuperset(host) and "xn--" not in host:
-            if not host or ".." in host or host.startswith("."):
-                raise InvalidArgumentError("URL host is empty or has an empty label")
-            return host
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
+_C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
+_FORBIDDEN_DOMAIN = frozenset([chr(c) for c in range(0x20)] + list(" #%/:<>?@[\\]^|\x7f"))
+
+
+def _ipv4_number(part: str) -> int | None:
+    radix = 10
+    if part[:2] in ("0x", "0X"):
+        radix, part = 16, part[2:]
+    elif len(part) >= 2 and part[0] == "0":
+        radix, part = 8, part[1:]
+    if not part:
+        return 0
+    digits = {10: "0123456789", 8: "01234567", 16: "0123456789abcdefABCDEF"}[radix]
+    if any(c not in digits for c in part):
+        return None
+    return int(part, radix)
+
+
+def _ends_in_number(host: str) -> bool:
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    last = parts[-1]
+    if last and all(c in "0123456789" for c in last):
+        return True
+    return bool(last) and _ipv4_number(last) is not None
+
+
+def _parse_ipv4(host: str) -> str:
+    parts = host.split(".")
+    if parts[-1] == "" and len(parts) > 1:
+        parts.pop()
+    if len(parts) > 4 or any(not p for p in parts):
+        raise InvalidArgumentError("URL host is not a valid IPv4 address")
+    numbers = [_ipv4_number(p) for p in parts]
+    if any(n is None for n in numbers):
+        raise InvalidArgumentError("URL host is not a valid IPv4 address")
+    values = [n for n in numbers if n is not None]
+    if any(n > 255 for n in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
+        raise InvalidArgumentError("URL host is not a valid IPv4 address")
+    address = values[-1] + sum(n << (8 * (3 - i)) for i, n in enumerate(values[:-1]))
+    return ".".join(str((address >> shift) & 0xFF) for shift in (24, 16, 8, 0))
+
+
+def _serialize_ipv6(text: str) -> str:
+    if "%" in text:
+        raise InvalidArgumentError("URL host has an IPv6 zone identifier")
     try:
-        encoded: bytes = idna.encode(host, uts46=True, transitional=False)
-    except (idna.IDNAError, UnicodeError, ValueError):
-        raise InvalidArgumentError("URL host is not a valid (internationalised) domain") from None
-    return encoded.decode("ascii")
+        packed = ipaddress.IPv6Address(text).packed
+    except ValueError:
+        raise InvalidArgumentError("URL host is not a valid IPv6 address") from None
+    pieces = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
+    # WHATWG: compress the first longest run of two or more zero pieces.
+    best_start, best_len, i = -1, 1, 0
+    while i < 8:
+        if pieces[i] == 0:
+            j = i
+            while j < 8 and pieces[j] == 0:
+                j += 1
+            if j - i > best_len:
+                best_start, best_len = i, j - i
+            i = j
+        else:
+            i += 1
+    hexes = [format(p, "x") for p in pieces]
+    if best_start < 0:
+        return "[" + ":".join(hexes) + "]"
+    head = ":".join(hexes[:best_start])
+    tail = ":".join(hexes[best_start + best_len :])
+    return f"[{head}::{tail}]"
+
+
+def _domain_to_ascii(domain: str) -> str:
+    lowered = domain.lower()
+    if lowered.isascii() and not any(label.startswith("xn--") for label in lowered.split(".")):
+        ascii_domain = lowered
+    else:
+        try:
+            ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            raise InvalidArgumentError("URL host is not a valid internationalised domain") from None
+    if not ascii_domain or any(c in _FORBIDDEN_DOMAIN for c in ascii_domain):
+        raise InvalidArgumentError("URL host is empty or contains a forbidden character")
+    return ascii_domain
 
 
 @lru_cache(maxsize=1024)
 def origin_of(url: str) -> Origin:
-    """The origin of an ``http``/``https`` URL; `InvalidArgumentError` for anything else.
+    """The origin of an ``http``/``https`` URL, as a browser computes it.
 
-    Refuses other schemes (``javascript:``, ``data:``, custom app schemes), URLs without a
-    host, invalid ports, and the ambiguous spellings described in the module docstring.
+    Raises `InvalidArgumentError` for a non-string, a URL longer than 4096 characters, a
+    scheme other than http or https, a missing or malformed host, or a malformed port.
     """
     if not isinstance(url, str):
         raise InvalidArgumentError(f"URL must be a string, got {type(url).__name__}")
     if len(url) > _MAX_URL:
         raise InvalidArgumentError(f"URL is longer than {_MAX_URL} characters")
-    if "\\" in url or not url.isprintable() or any(c.isspace() for c in url):
-        raise InvalidArgumentError("URL contains whitespace, control characters or backslashes")
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise InvalidArgumentError("URL has an invalid host or port") from None
-    scheme = parts.scheme.lower()
+    text = url.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
+    scheme_match = _SCHEME.match(text)
+    if scheme_match is None or text[scheme_match.end() : scheme_match.end() + 1] != ":":
+        raise InvalidArgumentError("URL must be absolute, with an http or https scheme")
+    scheme = scheme_match.group().lower()
     if scheme not in _DEFAULT_PORTS:
-        raise InvalidArgumentError(f"URL scheme must be http or https, got {parts.scheme!r}")
-    if not url[len(scheme) + 1 :].startswith("//"):
-        raise InvalidArgumentError("URL must be absolute (scheme://host)")
-    host = parts.hostname
-    if not host or "%" in host:
-        raise InvalidArgumentError("URL has no host, or a percent-encoded one")
-    if ":" in host:  # an IPv6 literal: urlsplit already lowercased it
-        return Origin(scheme, host, _DEFAULT_PORTS[scheme] if port is None else port)
-    return Origin(scheme, _canonical_host(host), _DEFAULT_PORTS[scheme] if port is None else port)
+        raise InvalidArgumentError(f"URL scheme must be http or https, got {scheme!r}")
+    rest = text[scheme_match.end() + 1 :].replace("\\", "/").lstrip("/")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    host_port = authority.rpartition("@")[2]
+    if host_port.startswith("["):
+        close = host_port.find("]")
+        if close < 0:
+            raise InvalidArgumentError("URL host has an unterminated IPv6 address")
+        host = _serialize_ipv6(host_port[1:close])
+        after = host_port[close + 1 :]
+        if after and not after.startswith(":"):
+            raise InvalidArgumentError("URL has characters after the IPv6 address")
+        port_text = after[1:]
+    else:
+        raw_host, _, port_text = host_port.partition(":")
+        if not raw_host:
+            raise InvalidArgumentError("URL has no host")
+        host = _domain_to_ascii(unquote(raw_host, errors="replace"))
+        if _ends_in_number(host):
+            host = _parse_ipv4(host)
+    if port_text:
+        if not port_text.isascii() or not port_text.isdigit() or int(port_text) > 65535:
+            raise InvalidArgumentError("URL port must be a number in 0 .. 65535")
+        port: int | None = int(port_text)
+    else:
+        port = None
+    return Origin(scheme, host, _DEFAULT_PORTS[scheme] if port is None else port)
 
 
 def same_origin(a: str, b: str) -> bool:

@@ -15,14 +15,9 @@ From a BIP39 mnemonic (no passphrase in wallet-sdk) and its BIP32 root:
 
 from __future__ import annotations
 
-import ipaddress
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from operator import mul
-from urllib.parse import unquote
-
-import idna
 
 from .addresses import STACKS_MAINNET, STACKS_TESTNET, btc_address, stacks_address
 from .bip32 import HARDENED_OFFSET, ExtendedPrivateKey
@@ -30,6 +25,7 @@ from .bip39 import mnemonic_to_seed
 from .errors import InvalidArgumentError, InvalidKeyError
 from .hashes import sha256
 from .keys import get_public_key, parse_private_key
+from .origins import origin_of
 
 __all__ = [
     "DATA_DERIVATION_PATH",
@@ -131,93 +127,6 @@ def legacy_app_private_key_11_level(apps_key: str, salt: str, app_domain: str) -
 
 # --- origins ------------------------------------------------------------------------------
 
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*")
-_C0_OR_SPACE = "".join(chr(c) for c in range(0x21))
-_FORBIDDEN_DOMAIN = frozenset([chr(c) for c in range(0x20)] + list(" #%/:<>?@[\\]^|\x7f"))
-
-
-def _ipv4_number(part: str) -> int | None:
-    radix = 10
-    if part[:2] in ("0x", "0X"):
-        radix, part = 16, part[2:]
-    elif len(part) >= 2 and part[0] == "0":
-        radix, part = 8, part[1:]
-    if not part:
-        return 0
-    digits = {10: "0123456789", 8: "01234567", 16: "0123456789abcdefABCDEF"}[radix]
-    if any(c not in digits for c in part):
-        return None
-    return int(part, radix)
-
-
-def _ends_in_number(host: str) -> bool:
-    parts = host.split(".")
-    if parts[-1] == "" and len(parts) > 1:
-        parts.pop()
-    last = parts[-1]
-    if last and all(c in "0123456789" for c in last):
-        return True
-    return bool(last) and _ipv4_number(last) is not None
-
-
-def _parse_ipv4(host: str) -> str:
-    parts = host.split(".")
-    if parts[-1] == "" and len(parts) > 1:
-        parts.pop()
-    if len(parts) > 4 or any(not p for p in parts):
-        raise InvalidArgumentError("URL host is not a valid IPv4 address")
-    numbers = [_ipv4_number(p) for p in parts]
-    if any(n is None for n in numbers):
-        raise InvalidArgumentError("URL host is not a valid IPv4 address")
-    values = [n for n in numbers if n is not None]
-    if any(n > 255 for n in values[:-1]) or values[-1] >= 256 ** (5 - len(values)):
-        raise InvalidArgumentError("URL host is not a valid IPv4 address")
-    address = values[-1] + sum(n << (8 * (3 - i)) for i, n in enumerate(values[:-1]))
-    return ".".join(str((address >> shift) & 0xFF) for shift in (24, 16, 8, 0))
-
-
-def _serialize_ipv6(text: str) -> str:
-    if "%" in text:
-        raise InvalidArgumentError("URL host has an IPv6 zone identifier")
-    try:
-        packed = ipaddress.IPv6Address(text).packed
-    except ValueError:
-        raise InvalidArgumentError("URL host is not a valid IPv6 address") from None
-    pieces = [int.from_bytes(packed[i : i + 2], "big") for i in range(0, 16, 2)]
-    # WHATWG: compress the first longest run of two or more zero pieces.
-    best_start, best_len, i = -1, 1, 0
-    while i < 8:
-        if pieces[i] == 0:
-            j = i
-            while j < 8 and pieces[j] == 0:
-                j += 1
-            if j - i > best_len:
-                best_start, best_len = i, j - i
-            i = j
-        else:
-            i += 1
-    hexes = [format(p, "x") for p in pieces]
-    if best_start < 0:
-        return "[" + ":".join(hexes) + "]"
-    head = ":".join(hexes[:best_start])
-    tail = ":".join(hexes[best_start + best_len :])
-    return f"[{head}::{tail}]"
-
-
-def _domain_to_ascii(domain: str) -> str:
-    lowered = domain.lower()
-    if lowered.isascii() and not any(label.startswith("xn--") for label in lowered.split(".")):
-        ascii_domain = lowered
-    else:
-        try:
-            ascii_domain = idna.encode(domain, uts46=True).decode("ascii")
-        except (idna.IDNAError, UnicodeError):
-            raise InvalidArgumentError("URL host is not a valid internationalised domain") from None
-    if not ascii_domain or any(c in _FORBIDDEN_DOMAIN for c in ascii_domain):
-        raise InvalidArgumentError("URL host is empty or contains a forbidden character")
-    return ascii_domain
-
 
 def app_domain_origin(url: str) -> str:
     """The WHATWG origin (``scheme://host[:port]``) of an http(s) URL, for use as app domain.
@@ -235,43 +144,7 @@ def app_domain_origin(url: str) -> str:
     Raises `InvalidArgumentError` for a non-string, a scheme other than http or https, a
     missing or malformed host, or a malformed port.
     """
-    if not isinstance(url, str):
-        raise InvalidArgumentError(f"URL must be a string, got {type(url).__name__}")
-    text = url.strip(_C0_OR_SPACE).replace("\t", "").replace("\n", "").replace("\r", "")
-    scheme_match = _SCHEME.match(text)
-    if scheme_match is None or text[scheme_match.end() : scheme_match.end() + 1] != ":":
-        raise InvalidArgumentError("URL must be absolute, with an http or https scheme")
-    scheme = scheme_match.group().lower()
-    if scheme not in _DEFAULT_PORTS:
-        raise InvalidArgumentError(f"URL scheme must be http or https, got {scheme!r}")
-    rest = text[scheme_match.end() + 1 :].replace("\\", "/").lstrip("/")
-    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    host_port = authority.rpartition("@")[2]
-    if host_port.startswith("["):
-        close = host_port.find("]")
-        if close < 0:
-            raise InvalidArgumentError("URL host has an unterminated IPv6 address")
-        host = _serialize_ipv6(host_port[1:close])
-        after = host_port[close + 1 :]
-        if after and not after.startswith(":"):
-            raise InvalidArgumentError("URL has characters after the IPv6 address")
-        port_text = after[1:]
-    else:
-        raw_host, _, port_text = host_port.partition(":")
-        if not raw_host:
-            raise InvalidArgumentError("URL has no host")
-        host = _domain_to_ascii(unquote(raw_host, errors="replace"))
-        if _ends_in_number(host):
-            host = _parse_ipv4(host)
-    if port_text:
-        if not port_text.isascii() or not port_text.isdigit() or int(port_text) > 65535:
-            raise InvalidArgumentError("URL port must be a number in 0 .. 65535")
-        port: int | None = int(port_text)
-    else:
-        port = None
-    if port is None or port == _DEFAULT_PORTS[scheme]:
-        return f"{scheme}://{host}"
-    return f"{scheme}://{host}:{port}"
+    return str(origin_of(url))
 
 
 # --- accounts and wallets -----------------------------------------------------------------
