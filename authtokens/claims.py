@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 import time
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from coincurve import PublicKey
@@ -138,21 +139,21 @@ def single_public_key(payload: dict[str, Any]) -> tuple[str, PublicKey]:
         raise InvalidPublicKeysError(f"public_keys[0] is invalid: {exc}") from None
 
 
+_BASE58 = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
+
+
 def issuer_address(payload: dict[str, Any]) -> str:
-    """The P2PKH address inside ``iss``; `InvalidIssuerError` unless it is a strict
-    ``did:btc-addr:`` DID of a version-0 address."""
+    """The address inside ``iss``: `InvalidIssuerError` unless ``iss`` is a string
+    ``did:btc-addr:`` followed by 26 to 35 base58 characters. The checksum and version are
+    established by `check_issuer`, which compares the address with the key's."""
     iss = payload.get("iss")
     if not isinstance(iss, str):
         raise InvalidIssuerError("iss must be a did:btc-addr: DID string")
     if not iss.startswith(DID_PREFIX):
         raise InvalidIssuerError("iss must start with did:btc-addr:")
     address = iss[len(DID_PREFIX) :]
-    try:
-        version, payload_hash = base58check_decode(address)
-    except InvalidAddressError as exc:
-        raise InvalidIssuerError(f"iss address is invalid: {exc}") from None
-    if version != 0 or len(payload_hash) != 20:
-        raise InvalidIssuerError("iss address must be a mainnet P2PKH address")
+    if not 26 <= len(address) <= 35 or not _BASE58.issuperset(address):
+        raise InvalidIssuerError("iss address is not a base58 P2PKH address")
     return address
 
 
@@ -160,10 +161,29 @@ def check_issuer(address: str, key_hex: str) -> None:
     """`IssuerMismatchError` unless ``address`` is the P2PKH address of the key as given.
 
     The key is hashed in the form it appears in the token (compressed or uncompressed), as the
-    reference does.
+    reference does. An address that is not a valid version-0 base58check P2PKH address at all
+    raises `InvalidIssuerError` instead.
     """
-    if p2pkh_address(bytes.fromhex(key_hex)) != address:
-        raise IssuerMismatchError("iss does not match the address of public_keys[0]")
+    if p2pkh_address(bytes.fromhex(key_hex)) == address:
+        return
+    try:
+        version, payload_hash = base58check_decode(address)
+    except InvalidAddressError as exc:
+        raise InvalidIssuerError(f"iss address is invalid: {exc}") from None
+    if version != 0 or len(payload_hash) != 20:
+        raise InvalidIssuerError("iss address must be a mainnet P2PKH address")
+    raise IssuerMismatchError("iss does not match the address of public_keys[0]")
+
+
+@lru_cache(maxsize=256)
+def _version_tuple(value: str) -> tuple[int, int, int]:
+    if not 0 < len(value) <= 32:
+        raise UnsupportedVersionError("version must be a string such as '1.4.0'")
+    parts = value.split(".")
+    if not 1 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
+        raise UnsupportedVersionError(f"version {value!r} is not MAJOR.MINOR.PATCH")
+    numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
+    return numbers[0], numbers[1], numbers[2]
 
 
 def parse_version(value: Any) -> tuple[int, int, int] | None:
@@ -175,10 +195,6 @@ def parse_version(value: Any) -> tuple[int, int, int] | None:
     """
     if value is None:
         return None
-    if not isinstance(value, str) or not 0 < len(value) <= 32:
+    if not isinstance(value, str):
         raise UnsupportedVersionError("version must be a string such as '1.4.0'")
-    parts = value.split(".")
-    if not 1 <= len(parts) <= 3 or not all(p.isdigit() and p.isascii() for p in parts):
-        raise UnsupportedVersionError(f"version {value!r} is not MAJOR.MINOR.PATCH")
-    numbers = [int(p) for p in parts] + [0] * (3 - len(parts))
-    return numbers[0], numbers[1], numbers[2]
+    return _version_tuple(value)

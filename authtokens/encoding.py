@@ -18,8 +18,8 @@ _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 _B64URL_INDEX = {
     c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 }
-_TO_STD = str.maketrans("-_", "+/")
-_PADDING = ("", None, "==", "=")
+_TO_STD = bytes.maketrans(b"-_", b"+/")
+_PADDING = (b"", None, b"==", b"=")
 
 
 def hex_encode(data: bytes) -> str:
@@ -68,13 +68,19 @@ def b64url_decode(value: str, *, what: str = "base64url value") -> bytes:
     """
     if not isinstance(value, str):
         raise InvalidEncodingError(f"{what} must be a string, got {type(value).__name__}")
-    if "+" in value or "/" in value or "=" in value or not value.isascii():
-        raise InvalidEncodingError(f"{what} contains characters outside the base64url alphabet")
-    pad = _PADDING[len(value) % 4]
-    if pad is None:
-        raise InvalidEncodingError(f"{what} has an impossible length ({len(value)})")
     try:
-        data = binascii.a2b_base64(value.translate(_TO_STD) + pad, strict_mode=True)
+        raw = value.encode("ascii")
+    except UnicodeEncodeError:
+        raise InvalidEncodingError(
+            f"{what} contains characters outside the base64url alphabet"
+        ) from None
+    if b"+" in raw or b"/" in raw or b"=" in raw:
+        raise InvalidEncodingError(f"{what} contains characters outside the base64url alphabet")
+    pad = _PADDING[len(raw) % 4]
+    if pad is None:
+        raise InvalidEncodingError(f"{what} has an impossible length ({len(raw)})")
+    try:
+        data = binascii.a2b_base64(raw.translate(_TO_STD) + pad, strict_mode=True)
     except binascii.Error:
         raise InvalidEncodingError(
             f"{what} contains characters outside the base64url alphabet"
