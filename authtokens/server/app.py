@@ -1,0 +1,372 @@
+"""The ASGI app (Starlette): HTTP endpoints, the demo-compatible WebSocket, JWKS, health.
+
+=========================  =====================================================================
+``POST /auth/challenge``   ``{"pubkey", "scheme"?}`` / ``{"address", "publicKey"?}`` → challenge
+``POST /auth/verify``      ``{"id", "signature", "sigEncoding"?}`` → 200 token and Textile fields
+``WS /ws/userauth``        the Textile demo's frames (challenge-login.md §1.2, §4.5)
+``GET /.well-known/jwks.json``  the session-token public key
+``GET /healthz``           200 ``{"status": "ok"}`` when the store answers, else 503
+=========================  =====================================================================
+
+Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
+must be on the allowlist (HTTP 403 ``origin_not_allowed``; on the WebSocket, 403 before the
+upgrade); a missing one is accepted (challenge-login.md §5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from ..errors import InvalidArgumentError, InvalidEncodingError
+from ..jsjson import loads as strict_json
+from .config import ServerConfig, parse_origin
+from .errors import (
+    ChallengePendingError,
+    InvalidRequestError,
+    NoChallengeError,
+    OriginNotAllowedError,
+    RequestTooLargeError,
+    SignInError,
+    UnsupportedMediaError,
+)
+from .service import IssuedChallenge, SignInService
+from .store import Store
+from .tokens import TokenSigner
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("authtokens.server")
+_JSON_HEADERS = {"cache-control": "no-store"}
+
+
+class _Json(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def origin_allowed(origin: str | None, allowed: frozenset[str]) -> bool:
+    """True for a missing Origin or one on the allowlist (compared after normalisation)."""
+    if origin is None:
+        return True
+    if origin in allowed:
+        return True
+    try:
+        return parse_origin(origin) in allowed
+    except InvalidArgumentError:
+        return False
+
+
+def _client_ip(scope_client: Any) -> str:
+    return str(scope_client.host) if scope_client else "unknown"
+
+
+def _error(exc: SignInError, headers: dict[str, str]) -> Response:
+    return _Json({"error": exc.code}, exc.status, headers=headers)
+
+
+class _Http:
+    """The two JSON endpoints and their shared checks."""
+
+    def __init__(self, service: SignInService) -> None:
+        self.service = service
+        self.config = service.config
+
+    def _cors(self, origin: str | None) -> dict[str, str]:
+        if origin is None:
+            return dict(_JSON_HEADERS)
+        return {**_JSON_HEADERS, "access-control-allow-origin": origin, "vary": "Origin"}
+
+    async def _body(self, request: Request) -> dict[str, Any]:
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != "application/json":
+            raise UnsupportedMediaError("Content-Type must be application/json")
+        limit = self.config.max_body
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise RequestTooLargeError("request body is too large")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise RequestTooLargeError("request body is too large")
+            chunks.append(chunk)
+        try:
+            body = strict_json(b"".join(chunks), max_depth=8)
+        except InvalidEncodingError:
+            raise InvalidRequestError("body is not valid JSON") from None
+        if not isinstance(body, dict):
+            raise InvalidRequestError("body must be a JSON object")
+        return body
+
+    async def _handle(
+        self,
+        request: Request,
+        action: Callable[[dict[str, Any], str, str], Awaitable[dict[str, Any]]],
+    ) -> Response:
+        origin = request.headers.get("origin")
+        if not origin_allowed(origin, self.config.allowed_origins):
+            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+        headers = self._cors(origin)
+        try:
+            body = await self._body(request)
+            result = await action(body, _client_ip(request.client), origin or "")
+        except SignInError as exc:
+            return _error(exc, headers)
+        return _Json(result, 200, headers=headers)
+
+    async def challenge(self, request: Request) -> Response:
+        async def action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
+            issued = await self.service.issue(body, ip=ip, origin=origin, channel="http")
+            return issued.body()
+
+        return await self._handle(request, action)
+
+    async def verify(self, request: Request) -> Response:
+        async def action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
+            result = await self.service.complete(
+                body.get("id"),
+                body.get("signature"),
+                ip=ip,
+                origin=origin,
+                sig_encoding=body.get("sigEncoding"),
+            )
+            return {
+                "token": result.token.token,
+                "tokenType": "Bearer",
+                "expiresIn": result.token.expires_at - result.token.issued_at,
+                "sub": result.key.key_id,
+                **result.value,
+            }
+
+        return await self._handle(request, action)
+
+    async def preflight(self, request: Request) -> Response:
+        origin = request.headers.get("origin")
+        if origin is None or not origin_allowed(origin, self.config.allowed_origins):
+            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+        return Response(
+            status_code=204,
+            headers={
+                "access-control-allow-origin": origin,
+                "access-control-allow-methods": "POST",
+                "access-control-allow-headers": "content-type",
+                "access-control-max-age": "600",
+                "vary": "Origin",
+            },
+        )
+
+
+def _buffer_json(data: bytes) -> dict[str, Any]:
+    return {"type": "Buffer", "data": list(data)}
+
+
+class _WsSession:
+    """One WebSocket connection's state machine (challenge-login.md §4.5)."""
+
+    def __init__(self, websocket: WebSocket, service: SignInService) -> None:
+        self.ws = websocket
+        self.service = service
+        self.config = service.config
+        self.ip = _client_ip(websocket.client)
+        self.origin = websocket.headers.get("origin") or ""
+        self.pending: IssuedChallenge | None = None
+        self.deadline = 0.0
+        self.strikes = 0
+
+    async def send(self, frame: dict[str, Any]) -> bool:
+        """Send a JSON text frame; False when the peer is gone."""
+        try:
+            await self.ws.send_text(json.dumps(frame, separators=(",", ":")))
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
+
+    async def close(self, code: int) -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await self.ws.close(code)
+
+    async def refuse(self, code: str, *, strike: bool = True) -> bool:
+        """Send an error frame; at the strike limit close with 1008. True if still open."""
+        if not await self.send({"type": "error", "value": code, "code": code}):
+            return False
+        if strike:
+            self.strikes += 1
+            if self.strikes >= self.config.ws_max_strikes:
+                await self.close(1008)
+                return False
+        return True
+
+    async def run(self) -> None:
+        try:
+            await self._loop()
+        except Exception:  # the last line of defence: log, tell the client, close
+            log.exception("WebSocket handler failed")
+            await self.send({"type": "error", "value": "internal_error", "code": "internal_error"})
+            await self.close(1011)
+        finally:
+            if self.pending is not None:
+                with contextlib.suppress(Exception):
+                    await self.service.discard(self.pending.record.id)
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            if self.pending is not None:
+                timeout = self.deadline - loop.time()
+            else:
+                timeout = self.config.ws_idle_timeout
+            try:
+                message = await asyncio.wait_for(self.ws.receive(), max(timeout, 0.0))
+            except TimeoutError:
+                if self.pending is None:
+                    await self.send(
+                        {"type": "error", "value": "idle_timeout", "code": "idle_timeout"}
+                    )
+                    await self.close(1000)
+                    return
+                pending, self.pending = self.pending, None
+                await self.service.discard(pending.record.id)
+                if not await self.refuse("challenge_expired", strike=False):
+                    return
+                continue
+            if message["type"] == "websocket.disconnect":
+                return
+            if not await self._frame(dict(message), loop.time()):
+                return
+
+    async def _frame(self, message: dict[str, Any], now: float) -> bool:
+        """Handle one frame; False once the connection is finished."""
+        text = message.get("text")
+        if text is None:
+            return await self.refuse("invalid_request")
+        if (
+            len(text) > self.config.ws_max_size
+            or len(text.encode("utf-8")) > self.config.ws_max_size
+        ):
+            await self.send({"type": "error", "value": "too_large", "code": "too_large"})
+            await self.close(1009)
+            return False
+        try:
+            data = strict_json(text, max_depth=8)
+        except InvalidEncodingError:
+            return await self.refuse("invalid_request")
+        if not isinstance(data, dict):
+            return await self.refuse("invalid_request")
+        kind = data.get("type")
+        try:
+            if kind == "token":
+                return await self._on_token(data, now)
+            if kind == "challenge":
+                return await self._on_signature(data)
+        except SignInError as exc:
+            return await self.refuse(exc.code)
+        return await self.refuse("invalid_request")
+
+    async def _on_token(self, data: dict[str, Any], now: float) -> bool:
+        if self.pending is not None:
+            raise ChallengePendingError("a challenge is already pending")
+        timeout = self.config.ws_sig_timeout
+        issued = await self.service.issue(
+            data, ip=self.ip, origin=self.origin, channel="ws", ttl=timeout
+        )
+        self.pending, self.deadline = issued, now + timeout
+        body = issued.body()
+        frame = {
+            "type": "challenge",
+            "value": _buffer_json(issued.message.text.encode("utf-8")),
+            "text": body.pop("message"),
+            **{k: v for k, v in body.items() if k != "messageB64"},
+        }
+        return await self.send(frame)
+
+    async def _on_signature(self, data: dict[str, Any]) -> bool:
+        if self.pending is None:
+            raise NoChallengeError("no challenge is pending")
+        pending, self.pending = self.pending, None
+        result = await self.service.complete(
+            pending.record.id,
+            data.get("sig"),
+            ip=self.ip,
+            origin=self.origin,
+            sig_encoding=data.get("sigEncoding"),
+        )
+        await self.send({"type": "token", "value": result.value})
+        await self.close(1000)
+        return False
+
+
+def create_app(
+    config: ServerConfig,
+    store: Store,
+    signer: TokenSigner,
+    api_secret: bytes,
+    *,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """The Starlette app over ``store``; the store is opened and closed by the app's lifespan."""
+    service = SignInService(config, store, signer, api_secret, clock=clock)
+    http = _Http(service)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            ok = await store.ping()
+        except Exception:  # any store failure means "not ready"
+            log.exception("store ping failed")
+            ok = False
+        return _Json({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
+
+    async def jwks(request: Request) -> Response:
+        return _Json(signer.jwks(), 200, headers={"cache-control": "public, max-age=300"})
+
+    async def userauth(websocket: WebSocket) -> None:
+        if not origin_allowed(websocket.headers.get("origin"), config.allowed_origins):
+            log.info("WebSocket refused: origin %r", websocket.headers.get("origin"))
+            if "websocket.http.response" in websocket.scope.get("extensions", {}):
+                await websocket.send_denial_response(_Json({"error": "origin_not_allowed"}, 403))
+            else:
+                await websocket.close(1008)
+            return
+        await websocket.accept()
+        await _WsSession(websocket, service).run()
+
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Starlette logs the traceback; the client gets JSON with no detail.
+        return _Json({"error": "internal_error"}, 500)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await store.open()
+        try:
+            yield
+        finally:
+            await store.close()
+
+    app = Starlette(
+        routes=[
+            Route("/auth/challenge", http.challenge, methods=["POST"]),
+            Route("/auth/verify", http.verify, methods=["POST"]),
+            Route("/auth/challenge", http.preflight, methods=["OPTIONS"]),
+            Route("/auth/verify", http.preflight, methods=["OPTIONS"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+            WebSocketRoute("/ws/userauth", userauth),
+        ],
+        lifespan=lifespan,
+        exception_handlers={Exception: internal_error},
+    )
+    app.state.service = service
+    return app

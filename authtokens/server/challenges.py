@@ -1,0 +1,178 @@
+"""Challenges: what the client signs, and the record the store keeps until it is consumed.
+
+The text (challenge-login.md §4.4) binds the configured domain and URI, the key, a fresh nonce,
+the issue time and the expiry. Raw keys get the project's header; secp256k1 keys used with
+Stacks schemes get the Sign-In-with-Stacks (SIWS) text verbatim, with the c32 address and the
+SIP-005 chain id, so wallets recognise it::
+
+    localhost:3001 wants you to sign in with your Stacks account:
+    SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7
+
+    Sign in with your key. …
+
+    URI: http://localhost:3001
+    Version: 1
+    Chain ID: 1
+    Nonce: 4fX0…
+    Issued At: 2026-01-01T00:00:00.000Z
+    Expiration Time: 2026-01-01T00:05:00.000Z
+
+The record keeps the key, scheme, nonce, times, origin and the SHA-256 of the signed message
+bytes; at verification the message is rebuilt from the record and the current configuration and
+must hash to the same value, so a client can only ever sign bytes this server issued.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from ..hashes import sha256
+from .clientkeys import ClientKey, KeyType, libp2p_encode
+from .config import ServerConfig
+from .stacks_signing import ClarityValue, ascii_cv, tuple_cv, uint_cv
+
+__all__ = [
+    "ChallengeRecord",
+    "SignedMessage",
+    "build_message",
+    "iso_ms",
+    "new_challenge_id",
+    "new_nonce",
+]
+
+_NONCE_ALPHABET = string.ascii_letters + string.digits
+NONCE_LENGTH = 20  # 20 alphanumerics: 119 bits, above the 96 the design asks for
+
+
+def new_nonce() -> str:
+    """A nonce of 20 alphanumerics from `secrets` (≈119 bits)."""
+    # One read of the CSPRNG; bytes >= 248 are dropped so each of the 62 symbols is equally
+    # likely (248 = 4 * 62). 40 bytes give 20 usable ones except with negligible probability.
+    while True:
+        usable = [b for b in secrets.token_bytes(2 * NONCE_LENGTH) if b < 248]
+        if len(usable) >= NONCE_LENGTH:
+            return "".join(_NONCE_ALPHABET[b % 62] for b in usable[:NONCE_LENGTH])
+
+
+def new_challenge_id() -> str:
+    """A 128-bit random id, unpadded base64url (22 characters)."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+
+
+def iso_ms(ms: int) -> str:
+    """JS ``Date.prototype.toISOString`` of a Unix time in milliseconds (``…sssZ``)."""
+    moment = datetime.fromtimestamp(ms // 1000, UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengeRecord:
+    """What the store keeps per challenge (serialised as compact JSON)."""
+
+    id: str
+    key_id: str
+    key_type: str
+    public_key: str  # hex; empty for a Stacks address given without its key
+    display: str
+    address: str
+    scheme: str
+    nonce: str
+    issued_at_ms: int
+    expires_at_ms: int
+    message_sha256: str
+    origin: str
+    ip_hash: str
+    channel: str  # "http" or "ws"
+
+    def to_bytes(self) -> bytes:
+        """Compact JSON of the record."""
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        return json.dumps(fields, separators=(",", ":")).encode("utf-8")
+
+    @classmethod
+    def from_bytes(cls, data: bytes | str) -> ChallengeRecord:
+        """Parse a stored record; raises ``ValueError``/``TypeError`` on corruption."""
+        value: dict[str, Any] = json.loads(data)
+        return cls(**value)
+
+    def client_key(self) -> ClientKey:
+        """The key the challenge was issued to."""
+        kind: KeyType = "ed25519" if self.key_type == "ed25519" else "secp256k1"
+        return ClientKey(
+            kind, bytes.fromhex(self.public_key), self.key_id, self.display, self.address
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SignedMessage:
+    """The challenge in every form a client needs.
+
+    ``text`` is shown to the user (and its UTF-8 bytes are what text schemes sign). ``signed``
+    is the exact byte string whose SHA-256 the record keeps: the UTF-8 text, or for ``sip018``
+    the serialised Clarity message tuple (so the hash is SIP-018's structured-data hash).
+    """
+
+    text: str
+    signed: bytes
+    domain_cv: ClarityValue | None = None
+    message_cv: ClarityValue | None = None
+
+    @property
+    def sha256_hex(self) -> str:
+        """SHA-256 of ``signed``, hex."""
+        return sha256(self.signed).hex()
+
+
+def _chain_id(address: str) -> int:
+    return 1 if address.startswith("SP") else 0x80000000
+
+
+def build_message(
+    config: ServerConfig,
+    key: ClientKey,
+    scheme: str,
+    nonce: str,
+    issued_at_ms: int,
+    expires_at_ms: int,
+) -> SignedMessage:
+    """Build the challenge for ``key`` under ``scheme`` (deterministic in its arguments)."""
+    issued, expires = iso_ms(issued_at_ms), iso_ms(expires_at_ms)
+    stacks = key.key_type == "secp256k1" and scheme != "libp2p-secp256k1"
+    if stacks:
+        chain = _chain_id(key.display)
+        header = f"{config.domain} wants you to sign in with your Stacks account:\n{key.display}"
+        chain_line = f"Chain ID: {chain}\n"
+    else:
+        shown = libp2p_encode(2, key.public_key) if key.key_type == "secp256k1" else key.display
+        header = f"{config.domain} wants you to sign in with your key:\n{shown}"
+        chain_line = ""
+    text = (
+        f"{header}\n\n{config.statement}\n\nURI: {config.uri}\nVersion: 1\n{chain_line}"
+        f"Nonce: {nonce}\nIssued At: {issued}\nExpiration Time: {expires}"
+    )
+    if scheme != "sip018":
+        return SignedMessage(text, text.encode("utf-8"))
+    chain = _chain_id(key.display)
+    domain_cv = tuple_cv(
+        {"name": ascii_cv(config.domain), "version": ascii_cv("1"), "chain-id": uint_cv(chain)}
+    )
+    message_cv = tuple_cv(
+        {
+            "domain": ascii_cv(config.domain),
+            "address": ascii_cv(key.display),
+            "statement": ascii_cv(config.statement),
+            "uri": ascii_cv(config.uri),
+            "version": ascii_cv("1"),
+            "chain-id": uint_cv(chain),
+            "nonce": ascii_cv(nonce),
+            "issued-at": ascii_cv(issued),
+            "expiration-time": ascii_cv(expires),
+        }
+    )
+    return SignedMessage(text, message_cv.data, domain_cv, message_cv)

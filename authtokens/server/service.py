@@ -1,0 +1,288 @@
+"""The sign-in flow, shared by the HTTP and WebSocket front ends (no I/O of its own but the store).
+
+`SignInService.issue` parses the key, applies the rate limits, builds the challenge and stores
+its record with ``put_new``. `SignInService.complete` consumes the record with ``take`` *before*
+verifying (take-then-verify: of concurrent attempts on one id exactly one can proceed), rebuilds
+the message and checks its hash, verifies the signature under the recorded scheme, records the
+user and issues the session token. Every refusal is a `SignInError` with a stable code.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from ..hashes import sha256
+from .challenges import (
+    ChallengeRecord,
+    SignedMessage,
+    build_message,
+    iso_ms,
+    new_challenge_id,
+    new_nonce,
+)
+from .clientkeys import ClientKey, parse_client_key
+from .config import Limit, ServerConfig
+from .errors import (
+    ChallengeExpiredError,
+    InvalidRequestError,
+    OriginNotAllowedError,
+    RateLimitedError,
+    SignatureRejectedError,
+)
+from .schemes import (
+    check_scheme,
+    decode_signature,
+    default_scheme,
+    libp2p_digest,
+    stacks_message_digests,
+    verify_ed25519,
+    verify_jws,
+    verify_secp256k1_digest,
+)
+from .stacks_signing import sip018_digest
+from .store import Store, UserRecord
+from .tokens import IssuedToken, TokenSigner, textile_api_sig
+
+__all__ = ["IssuedChallenge", "SignInResult", "SignInService"]
+
+log = logging.getLogger("authtokens.server")
+_CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedChallenge:
+    """A stored challenge and the message to sign."""
+
+    record: ChallengeRecord
+    message: SignedMessage
+
+    def body(self) -> dict[str, Any]:
+        """The HTTP answer (also the WebSocket frame's extension fields)."""
+        out: dict[str, Any] = {
+            "id": self.record.id,
+            "scheme": self.record.scheme,
+            "message": self.message.text,
+            "messageB64": base64.b64encode(self.message.text.encode("utf-8")).decode("ascii"),
+            "nonce": self.record.nonce,
+            "issuedAt": iso_ms(self.record.issued_at_ms),
+            "expiresAt": iso_ms(self.record.expires_at_ms),
+        }
+        if self.message.domain_cv is not None and self.message.message_cv is not None:
+            out["domainHex"] = self.message.domain_cv.data.hex()
+            out["structuredMessageHex"] = self.message.message_cv.data.hex()
+        if self.record.address or self.record.key_type == "secp256k1":
+            out["address"] = self.record.display
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SignInResult:
+    """A completed sign-in."""
+
+    token: IssuedToken
+    key: ClientKey
+    user: UserRecord
+    value: dict[str, str]  # Textile UserAuth {key, sig, msg, token, pubkey}
+
+
+class SignInService:
+    """Challenge issuing and verification over a `Store` (see the module doc)."""
+
+    def __init__(
+        self,
+        config: ServerConfig,
+        store: Store,
+        signer: TokenSigner,
+        api_secret: bytes,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.signer = signer
+        self.api_secret = api_secret
+        self.clock = clock
+        self.app_key = config.app_key or signer.kid
+
+    # -- rate limits ------------------------------------------------------------------------
+
+    async def _limit(self, *checks: tuple[str, Limit]) -> None:
+        active = [(name, lim) for name, lim in checks if lim.count > 0]
+        if not active:
+            return
+        counts = await self.store.hit([(name, lim.window) for name, lim in active])
+        for (name, lim), count in zip(active, counts, strict=True):
+            if count > lim.count:
+                raise RateLimitedError(f"rate limit {name.split(':', 1)[0]} exceeded")
+
+    # -- issuing -----------------------------------------------------------------------------
+
+    async def issue(
+        self,
+        request: Mapping[str, Any],
+        *,
+        ip: str,
+        origin: str,
+        channel: str,
+        ttl: float | None = None,
+    ) -> IssuedChallenge:
+        """Issue a challenge for the key in ``request`` (``pubkey``, or ``address`` with an
+        optional ``publicKey``; optional ``scheme``). Raises `InvalidRequestError`,
+        `UnsupportedSchemeError` or `RateLimitedError`."""
+        address = request.get("address")
+        pubkey = request.get("publicKey") if address is not None else request.get("pubkey")
+        if address is None and pubkey is None:
+            raise InvalidRequestError("pubkey is required")
+        key = parse_client_key(pubkey, address=address, network=self.config.stacks_network)
+        scheme = request.get("scheme")
+        if scheme is None:
+            scheme = default_scheme(key, libp2p=isinstance(pubkey, str) and pubkey[:5] == "bbabb")
+        check_scheme(scheme, key, self.config.schemes)
+        limits = self.config.rate_limits
+        await self._limit(
+            ("challenge-ip:" + ip, limits.challenge_ip),
+            ("challenge-key:" + key.key_id, limits.challenge_key),
+        )
+        lifetime = self.config.challenge_ttl if ttl is None else ttl
+        now_ms = int(self.clock() * 1000)
+        expires_ms = now_ms + int(lifetime * 1000)
+        nonce = new_nonce()
+        message = build_message(self.config, key, scheme, nonce, now_ms, expires_ms)
+        for _ in range(3):
+            record = ChallengeRecord(
+                id=new_challenge_id(),
+                key_id=key.key_id,
+                key_type=key.key_type,
+                public_key=key.public_key.hex(),
+                display=key.display,
+                address=key.address,
+                scheme=scheme,
+                nonce=nonce,
+                issued_at_ms=now_ms,
+                expires_at_ms=expires_ms,
+                message_sha256=message.sha256_hex,
+                origin=origin,
+                ip_hash=sha256(ip.encode("utf-8")).hex()[:16],
+                channel=channel,
+            )
+            # The store keeps the record a little past its expiry; `complete` checks the time.
+            if await self.store.put_new(record.id, record.to_bytes(), lifetime + 5):
+                log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
+                return IssuedChallenge(record, message)
+        raise RuntimeError("could not store a fresh challenge id three times in a row")
+
+    async def discard(self, challenge_id: str) -> None:
+        """Consume a challenge that will not be answered (a WebSocket deadline)."""
+        await self.store.take(challenge_id)
+
+    # -- verifying ---------------------------------------------------------------------------
+
+    async def complete(
+        self,
+        challenge_id: Any,
+        signature: Any,
+        *,
+        ip: str,
+        origin: str,
+        sig_encoding: Any = None,
+    ) -> SignInResult:
+        """Consume challenge ``challenge_id`` and verify ``signature`` for it.
+
+        Raises `InvalidRequestError` (malformed input), `RateLimitedError`,
+        `ChallengeExpiredError` (unknown, expired or already used: one code for all three),
+        `OriginNotAllowedError` (answered from another origin than it was issued to) or
+        `SignatureRejectedError`.
+        """
+        if not isinstance(challenge_id, str) or not _CHALLENGE_ID.fullmatch(challenge_id):
+            raise InvalidRequestError("id must be a challenge id")
+        if signature is None:
+            raise InvalidRequestError("signature is required")
+        limits = self.config.rate_limits
+        await self._limit(("verify-ip:" + ip, limits.verify_ip))
+        raw = await self.store.take(challenge_id)
+        if raw is None:
+            raise ChallengeExpiredError("challenge is unknown, expired or used")
+        try:
+            record = ChallengeRecord.from_bytes(raw)
+            key = record.client_key()
+        except (ValueError, TypeError) as exc:
+            log.error("corrupted challenge record %s: %s", challenge_id, exc)
+            raise ChallengeExpiredError("challenge record is unreadable") from None
+        now = self.clock()
+        if record.expires_at_ms <= int(now * 1000):
+            raise ChallengeExpiredError("challenge has expired")
+        if record.origin != origin:
+            raise OriginNotAllowedError("challenge answered from another origin than issued to")
+        await self._limit(("verify-key:" + record.key_id, limits.verify_key))
+        message = build_message(
+            self.config,
+            key,
+            record.scheme,
+            record.nonce,
+            record.issued_at_ms,
+            record.expires_at_ms,
+        )
+        if message.sha256_hex != record.message_sha256:
+            # The configuration (domain, URI, statement) changed since the challenge was issued.
+            raise ChallengeExpiredError("challenge no longer matches the configuration")
+        try:
+            public_key = self._verify(record, key, message, signature, sig_encoding, now)
+        except SignatureRejectedError:
+            log.info("sign-in refused key=%s ip=%s: bad signature", record.key_id, ip)
+            raise
+        key = replace(key, public_key=public_key)
+        user = await self.store.record_user(key.key_id, key.key_type)
+        token = self.signer.issue(key.key_id, now=now)
+        msg = token.expires_iso
+        value = {
+            "key": self.app_key,
+            "sig": textile_api_sig(self.api_secret, msg),
+            "msg": msg,
+            "token": token.token,
+            "pubkey": key.pubkey_string,
+        }
+        log.info("sign-in key=%s ip=%s jti=%s", key.key_id, ip, token.jti)
+        return SignInResult(token, key, user, value)
+
+    def _verify(
+        self,
+        record: ChallengeRecord,
+        key: ClientKey,
+        message: SignedMessage,
+        signature: Any,
+        sig_encoding: Any,
+        now: float,
+    ) -> bytes:
+        scheme = record.scheme
+        if scheme == "jws-es256k":
+            return verify_jws(
+                key,
+                signature,
+                nonce=record.nonce,
+                audience=self.config.uri,
+                now=now,
+                not_after=record.expires_at_ms / 1000,
+            )
+        sig = decode_signature(signature, sig_encoding)
+        if scheme == "ed25519-raw":
+            verify_ed25519(key.public_key, message.signed, sig)
+            return key.public_key
+        if scheme == "stacks-message":
+            digests = stacks_message_digests(
+                message.signed, legacy=self.config.stacks_legacy_prefix
+            )
+            return verify_secp256k1_digest(key, digests, sig)
+        if scheme == "sip018":
+            assert message.domain_cv is not None
+            assert message.message_cv is not None
+            digest = sip018_digest(message.domain_cv, message.message_cv)
+            return verify_secp256k1_digest(key, [digest], sig)
+        if scheme == "libp2p-secp256k1":
+            return verify_secp256k1_digest(key, [libp2p_digest(message.signed)], sig)
+        raise SignatureRejectedError(f"scheme {scheme} is not verifiable")

@@ -1,0 +1,229 @@
+"""SQLite store: several server processes on one host share one database file.
+
+WAL journal, ``busy_timeout`` for writers that meet, ``synchronous=NORMAL`` (durable across a
+process crash; a power cut may lose the last commits). Each statement is its own transaction:
+``INSERT … ON CONFLICT DO UPDATE … WHERE expired`` creates a challenge without overwriting a live
+one, ``DELETE … RETURNING`` consumes it (SQLite >= 3.35), so exactly one of any number of
+concurrent takers, in any process, gets the row.
+
+Each statement first runs on the event loop's thread on a connection with no busy timeout: an
+uncontended statement takes tens of microseconds, less than handing it to a thread and back. If
+another connection holds the write lock (SQLITE_BUSY, nothing was done), the statement is
+retried on a dedicated worker thread with its own connection and a ``busy_timeout``, so the
+event loop never waits on another process's lock. WAL checkpoints (the only fsyncs) and purges
+of expired rows also run on the worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import InvalidArgumentError
+from .store import UserRecord, window_key
+
+__all__ = ["SqliteStore"]
+
+T = TypeVar("T")
+log = logging.getLogger("authtokens.server")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS challenges (
+    id TEXT PRIMARY KEY, record BLOB NOT NULL, expires_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS users (
+    key_id TEXT PRIMARY KEY, key_type TEXT NOT NULL, first_seen REAL NOT NULL,
+    last_seen REAL NOT NULL, sign_ins INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS counters (
+    k TEXT PRIMARY KEY, n INTEGER NOT NULL, expires_at REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges (expires_at);
+CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
+"""
+_PURGE_EVERY = 1024
+
+
+def _log_failure(future: asyncio.Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("SQLite purge/checkpoint failed: %s", future.exception())
+
+
+class SqliteStore:
+    """`Store` on an SQLite file (see the module doc)."""
+
+    def __init__(
+        self, path: str, *, clock: Callable[[], float] = time.time, busy_timeout_ms: int = 10_000
+    ) -> None:
+        self.path = Path(path)
+        self._clock = clock
+        self._busy = busy_timeout_ms
+        self._fast: sqlite3.Connection | None = None  # event-loop thread, no busy timeout
+        self._slow: sqlite3.Connection | None = None  # worker thread, busy timeout
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="authtokens-sqlite")
+        self._local = threading.local()
+        self._writes = 0
+        self._maintenance: asyncio.Future[None] | None = None
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection of the calling thread (the worker's, or the event loop's)."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            raise RuntimeError("SqliteStore used before open()")
+        return db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` here on the fast connection; on SQLITE_BUSY, on the worker thread."""
+        if self._fast is not None:
+            self._local.db = self._fast
+            try:
+                return fn(*args)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, partial(self._on_worker, fn, *args))
+
+    def _on_worker(self, fn: Callable[..., T], *args: Any) -> T:
+        self._local.db = self._slow
+        return fn(*args)
+
+    def _connect(self, busy_ms: int) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
+        db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
+        db.execute("PRAGMA synchronous = NORMAL")
+        return db
+
+    def _open_slow(self) -> None:
+        db = self._connect(self._busy)
+        db.execute("PRAGMA journal_mode = WAL")
+        db.executescript(_SCHEMA)
+        self._slow = db
+
+    async def open(self) -> None:
+        """Open the file (created if absent) and the tables."""
+        if not self.path.parent.is_dir():
+            raise InvalidArgumentError(f"directory of the SQLite store {self.path} does not exist")
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, self._open_slow)
+        fast = self._connect(0)
+        fast.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the worker thread
+        self._fast = fast
+
+    def _close_slow(self) -> None:
+        if self._slow is not None:
+            self._slow.close()
+            self._slow = None
+
+    async def close(self) -> None:
+        """Close the connections and the worker thread."""
+        if self._maintenance is not None:
+            await asyncio.gather(self._maintenance, return_exceptions=True)
+        if self._fast is not None:
+            self._fast.close()
+            self._fast = None
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._pool, self._close_slow)
+        self._pool.shutdown(wait=True)
+
+    async def ping(self) -> bool:
+        """True when a trivial query answers."""
+        row = await self._run(lambda: self.db.execute("SELECT 1").fetchone())
+        return bool(row and row[0] == 1)
+
+    def _maintain(self) -> None:
+        now = self._clock()
+        db = self._slow
+        assert db is not None
+        db.execute("DELETE FROM challenges WHERE expires_at <= ?", (now,))
+        db.execute("DELETE FROM counters WHERE expires_at <= ?", (now,))
+        db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+
+    def _wrote(self) -> None:
+        """Every `_PURGE_EVERY` writes, purge and checkpoint on the worker thread."""
+        self._writes += 1
+        if self._writes % _PURGE_EVERY or (self._maintenance and not self._maintenance.done()):
+            return
+        self._maintenance = asyncio.get_running_loop().run_in_executor(self._pool, self._maintain)
+        self._maintenance.add_done_callback(_log_failure)
+
+    def _put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+        now = self._clock()
+        cur = self.db.execute(
+            "INSERT INTO challenges (id, record, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET record = excluded.record, "
+            "expires_at = excluded.expires_at WHERE challenges.expires_at <= ?",
+            (challenge_id, record, now + ttl, now),
+        )
+        return cur.rowcount == 1
+
+    async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+        """See `Store.put_new`."""
+        self._wrote()
+        return await self._run(self._put_new, challenge_id, record, ttl)
+
+    def _take(self, challenge_id: str) -> bytes | None:
+        row = self.db.execute(
+            "DELETE FROM challenges WHERE id = ? RETURNING record, expires_at", (challenge_id,)
+        ).fetchone()
+        if row is None or row[1] <= self._clock():
+            return None
+        return bytes(row[0])
+
+    async def take(self, challenge_id: str) -> bytes | None:
+        """See `Store.take`."""
+        return await self._run(self._take, challenge_id)
+
+    def _record_user(self, key_id: str, key_type: str) -> UserRecord:
+        now = self._clock()
+        row = self.db.execute(
+            "INSERT INTO users (key_id, key_type, first_seen, last_seen, sign_ins) "
+            "VALUES (?, ?, ?, ?, 1) ON CONFLICT (key_id) DO UPDATE SET "
+            "last_seen = excluded.last_seen, sign_ins = users.sign_ins + 1 "
+            "RETURNING key_id, key_type, first_seen, last_seen, sign_ins",
+            (key_id, key_type, now, now),
+        ).fetchone()
+        return UserRecord(*row)
+
+    async def record_user(self, key_id: str, key_type: str) -> UserRecord:
+        """See `Store.record_user`."""
+        return await self._run(self._record_user, key_id, key_type)
+
+    def _get_user(self, key_id: str) -> UserRecord | None:
+        row = self.db.execute(
+            "SELECT key_id, key_type, first_seen, last_seen, sign_ins FROM users WHERE key_id = ?",
+            (key_id,),
+        ).fetchone()
+        return UserRecord(*row) if row else None
+
+    async def get_user(self, key_id: str) -> UserRecord | None:
+        """See `Store.get_user`."""
+        return await self._run(self._get_user, key_id)
+
+    def _hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
+        now = self._clock()
+        out = []
+        for name, window in counters:
+            key, ends = window_key(name, window, now)
+            row = self.db.execute(
+                "INSERT INTO counters (k, n, expires_at) VALUES (?, 1, ?) "
+                "ON CONFLICT (k) DO UPDATE SET n = counters.n + 1 RETURNING n",
+                (key, ends),
+            ).fetchone()
+            out.append(int(row[0]))
+        return out
+
+    async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
+        """See `Store.hit`."""
+        if not counters:
+            return []
+        return await self._run(self._hit, counters)

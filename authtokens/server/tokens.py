@@ -1,0 +1,373 @@
+"""Session tokens (PyJWT), their signing key on disk, JWKS, and the Textile ``sig``/``msg``.
+
+Tokens are JWTs with ``iss``, ``aud``, ``sub`` (the canonical key id), ``iat``, ``nbf``,
+``exp``, ``jti`` and a ``kid`` header (the RFC 7638 thumbprint of the public key), signed with
+ES256K (default) or EdDSA. ES256K signing goes through PyJWT with the signature computed by
+libsecp256k1 (coincurve), which is about 15 times faster than OpenSSL's generic curve code; the
+token is a standard ES256K JWS (raw r||s, low S) that any JOSE library verifies.
+
+`verify_session_token` is the helper for the application's other services: a fixed algorithm
+allowlist (never ``none``, never HMAC, never taken from the token), required claims, issuer and
+audience checks, and an injectable clock.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import tempfile
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import jwt as pyjwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
+
+from ..errors import (
+    ExpiredTokenError,
+    ImmatureTokenError,
+    InvalidArgumentError,
+    InvalidClaimError,
+    InvalidSignatureError,
+    MalformedTokenError,
+    MissingClaimError,
+    UnsecuredTokenError,
+    UnsupportedAlgorithmError,
+)
+from ..hashes import sha256
+from ..signatures import sign_digest
+from .challenges import iso_ms
+
+__all__ = [
+    "SESSION_ALGORITHMS",
+    "SessionClaims",
+    "TokenSigner",
+    "WrongAudienceError",
+    "WrongIssuerError",
+    "load_api_secret",
+    "load_signing_key",
+    "textile_api_sig",
+    "verify_session_token",
+]
+
+SESSION_ALGORITHMS = ("ES256K", "EdDSA")
+_REQUIRED = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
+
+SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+PublicKeyType = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+
+class WrongAudienceError(InvalidClaimError):
+    """The token's ``aud`` is not the expected audience."""
+
+    code = "wrong_audience"
+
+
+class WrongIssuerError(InvalidClaimError):
+    """The token's ``iss`` is not the expected issuer."""
+
+    code = "wrong_issuer"
+
+
+# --- keys on disk ----------------------------------------------------------------------------
+
+
+def _write_once(path: Path, data: bytes) -> bool:
+    """Create ``path`` with ``data`` (mode 0600) unless it exists; True if this call made it.
+
+    Written to a temporary file first and hard-linked into place, so two processes starting
+    together never see a half-written file and agree on one key.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + path.name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        os.unlink(tmp)
+
+
+def load_signing_key(path: str | os.PathLike[str], alg: str) -> SigningKey:
+    """Load the PEM (PKCS#8) session-token key at ``path``, generating it first if absent.
+
+    The key type must match ``alg`` (secp256k1 for ES256K, Ed25519 for EdDSA); a mismatch or
+    an unreadable file raises `InvalidArgumentError` rather than silently replacing the key.
+    """
+    file = Path(path)
+    if not file.exists():
+        new: SigningKey = (
+            ec.generate_private_key(ec.SECP256K1())
+            if alg == "ES256K"
+            else ed25519.Ed25519PrivateKey.generate()
+        )
+        _write_once(
+            file,
+            new.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            ),
+        )
+    try:
+        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
+    except (ValueError, TypeError, OSError) as exc:
+        raise InvalidArgumentError(f"cannot load token signing key {file}: {exc}") from None
+    if (
+        alg == "ES256K"
+        and isinstance(key, ec.EllipticCurvePrivateKey)
+        and isinstance(key.curve, ec.SECP256K1)
+    ):
+        return key
+    if alg == "EdDSA" and isinstance(key, ed25519.Ed25519PrivateKey):
+        return key
+    raise InvalidArgumentError(f"token signing key {file} does not match alg {alg}")
+
+
+def load_api_secret(path: str | os.PathLike[str]) -> bytes:
+    """The Textile-style API secret (24 random bytes, stored multibase base32), made if absent."""
+    file = Path(path)
+    if not file.exists():
+        text = "b" + base64.b32encode(secrets.token_bytes(24)).decode().rstrip("=").lower()
+        _write_once(file, text.encode("ascii") + b"\n")
+    text = file.read_text(encoding="ascii").strip()
+    try:
+        if not text.startswith("b"):
+            raise ValueError("not multibase base32")
+        body = text[1:].upper()
+        return base64.b32decode(body + "=" * (-len(body) % 8))
+    except ValueError as exc:
+        raise InvalidArgumentError(f"cannot read API secret {file}: {exc}") from None
+
+
+def textile_api_sig(secret: bytes, msg: str) -> str:
+    """Textile ``createAPISig``: ``'b'`` + base32lower(HMAC-SHA256(secret, msg)), unpadded."""
+    mac = hmac.digest(secret, msg.encode("utf-8"), "sha256")
+    return "b" + base64.b32encode(mac).decode("ascii").rstrip("=").lower()
+
+
+# --- signing ---------------------------------------------------------------------------------
+
+
+class _Secp256k1Signer(Algorithm):
+    """PyJWT algorithm object for ES256K signing with libsecp256k1 (sign only)."""
+
+    def prepare_key(self, key: Any) -> Any:
+        return key
+
+    def sign(self, msg: bytes, key: Any) -> bytes:
+        return sign_digest(cast(bytes, key), sha256(msg))
+
+    def verify(self, msg: bytes, key: Any, sig: bytes) -> bool:  # pragma: no cover - unused
+        raise NotImplementedError("verification goes through PyJWT's own ES256K")
+
+    @staticmethod
+    def to_jwk(key_obj: Any, as_dict: bool = False) -> Any:  # pragma: no cover - unused
+        raise NotImplementedError
+
+    @staticmethod
+    def from_jwk(jwk: str | dict[str, Any]) -> Any:  # pragma: no cover - unused
+        raise NotImplementedError
+
+
+def _public_jwk(public_key: PublicKeyType) -> dict[str, Any]:
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return OKPAlgorithm.to_jwk(public_key, as_dict=True)
+    return ECAlgorithm.to_jwk(public_key, as_dict=True)
+
+
+def _thumbprint(jwk: Mapping[str, Any]) -> str:
+    members = ("crv", "kty", "x") if jwk["kty"] == "OKP" else ("crv", "kty", "x", "y")
+    canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A freshly signed session token and its timing."""
+
+    token: str
+    jti: str
+    issued_at: int
+    expires_at: int
+
+    @property
+    def expires_iso(self) -> str:
+        """The expiry in JS ``toISOString`` form (the Textile ``msg``)."""
+        return iso_ms(self.expires_at * 1000)
+
+
+class TokenSigner:
+    """Issues session tokens with one key; publishes it as a JWKS."""
+
+    def __init__(self, key: SigningKey, *, issuer: str, audience: str, ttl: int) -> None:
+        self.alg = "EdDSA" if isinstance(key, ed25519.Ed25519PrivateKey) else "ES256K"
+        self.public_jwk = _public_jwk(key.public_key())
+        self.kid = _thumbprint(self.public_jwk)
+        self.public_jwk = {**self.public_jwk, "kid": self.kid, "alg": self.alg, "use": "sig"}
+        self.issuer, self.audience, self.ttl = issuer, audience, ttl
+        self._jws = pyjwt.PyJWS(algorithms=[])
+        if isinstance(key, ec.EllipticCurvePrivateKey):
+            self._jws.register_algorithm("ES256K", _Secp256k1Signer())
+            self._key: Any = key.private_numbers().private_value.to_bytes(32, "big")
+        else:
+            self._jws.register_algorithm("EdDSA", OKPAlgorithm())
+            self._key = key
+        self._headers = {"kid": self.kid, "typ": "JWT"}
+
+    def issue(self, subject: str, *, now: float | None = None) -> IssuedToken:
+        """Sign a token for ``subject`` valid from now for ``ttl`` seconds."""
+        iat = int(time.time() if now is None else now)
+        jti = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+        claims = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject,
+            "iat": iat,
+            "nbf": iat,
+            "exp": iat + self.ttl,
+            "jti": jti,
+        }
+        payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
+        token = self._jws.encode(payload, self._key, algorithm=self.alg, headers=self._headers)
+        return IssuedToken(token, jti, iat, iat + self.ttl)
+
+    def jwks(self) -> dict[str, Any]:
+        """``{"keys": [public JWK with kid, alg, use]}``."""
+        return {"keys": [dict(self.public_jwk)]}
+
+
+# --- verifying -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionClaims:
+    """A verified session token."""
+
+    sub: str
+    iss: str
+    aud: str
+    iat: int
+    nbf: int
+    exp: int
+    jti: str
+    kid: str
+    claims: dict[str, Any]
+
+
+def _key_for(keys: Any, kid: Any, alg: str) -> Any:
+    if isinstance(keys, ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey):
+        return keys
+    if isinstance(keys, Mapping):
+        entries: Iterable[Any] = keys.get("keys", [keys])
+        for jwk in entries:
+            if not isinstance(jwk, Mapping) or (jwk.get("kid") is not None and jwk["kid"] != kid):
+                continue
+            if jwk.get("alg") not in (None, alg):
+                continue
+            try:
+                return pyjwt.PyJWK(dict(jwk), algorithm=alg).key
+            except pyjwt.exceptions.PyJWKError:
+                continue
+        raise InvalidSignatureError("no configured key matches the token's kid and alg")
+    raise InvalidArgumentError("keys must be a public key object, a JWK or a JWKS dict")
+
+
+def verify_session_token(
+    token: str,
+    keys: Any,
+    *,
+    issuer: str,
+    audience: str,
+    algorithms: Iterable[str] = SESSION_ALGORITHMS,
+    leeway: float = 30.0,
+    now: float | None = None,
+) -> SessionClaims:
+    """Verify a session token issued by this server and return its claims.
+
+    ``keys`` is the server's JWKS (``GET /.well-known/jwks.json``), one JWK, or a public key
+    object. ``algorithms`` may only narrow ``("ES256K", "EdDSA")``. Checks: signature with the
+    key named by ``kid``; ``alg`` on the allowlist (``none`` and HMAC refused); every claim of
+    ``iss aud sub iat nbf exp jti`` present; ``iss``/``aud`` equal to the expected values;
+    ``exp`` ahead and ``nbf``/``iat`` not ahead of ``now`` (± ``leeway``). Raises an
+    `InvalidTokenError` subclass naming the failed check.
+    """
+    allowed = tuple(algorithms)
+    if not allowed or any(a not in SESSION_ALGORITHMS for a in allowed):
+        raise InvalidArgumentError(f"algorithms must be a subset of {SESSION_ALGORITHMS}")
+    if not isinstance(token, str) or len(token) > 8192:
+        raise MalformedTokenError("session token must be a string of at most 8192 characters")
+    try:
+        header = pyjwt.get_unverified_header(token)
+    except pyjwt.exceptions.DecodeError:
+        raise MalformedTokenError("session token is not a compact JWS") from None
+    alg = header.get("alg")
+    if isinstance(alg, str) and alg.lower() == "none":
+        raise UnsecuredTokenError("session token is unsigned")
+    if alg not in allowed:
+        raise UnsupportedAlgorithmError(f"session token alg {alg!r} is not allowed")
+    key = _key_for(keys, header.get("kid"), cast(str, alg))
+    try:
+        claims: dict[str, Any] = pyjwt.decode(
+            token,
+            key,
+            algorithms=[cast(str, alg)],
+            options={
+                "verify_exp": False,
+                "verify_nbf": False,
+                "verify_iat": False,
+                "verify_aud": False,
+                "verify_iss": False,
+                "require": list(_REQUIRED),
+            },
+        )
+    except pyjwt.exceptions.InvalidSignatureError:
+        raise InvalidSignatureError("session token signature does not verify") from None
+    except pyjwt.exceptions.MissingRequiredClaimError as exc:
+        raise MissingClaimError(f"session token lacks {exc.claim}") from None
+    except pyjwt.exceptions.InvalidAlgorithmError:
+        raise UnsupportedAlgorithmError("session token alg is not allowed") from None
+    except pyjwt.exceptions.PyJWTError as exc:
+        raise MalformedTokenError(f"session token is malformed: {exc}") from None
+    if claims["iss"] != issuer:
+        raise WrongIssuerError("session token was issued by another issuer")
+    if claims["aud"] != audience:
+        raise WrongAudienceError("session token is meant for another audience")
+    for name in ("iat", "nbf", "exp"):
+        value = claims[name]
+        if type(value) is not int:
+            raise InvalidClaimError(f"session token {name} must be an integer")
+    for name in ("sub", "jti"):
+        if not isinstance(claims[name], str) or not claims[name]:
+            raise InvalidClaimError(f"session token {name} must be a non-empty string")
+    moment = time.time() if now is None else now
+    if claims["exp"] <= moment - leeway:
+        raise ExpiredTokenError("session token has expired")
+    if claims["nbf"] > moment + leeway or claims["iat"] > moment + leeway:
+        raise ImmatureTokenError("session token is not valid yet")
+    return SessionClaims(
+        claims["sub"],
+        claims["iss"],
+        claims["aud"],
+        claims["iat"],
+        claims["nbf"],
+        claims["exp"],
+        claims["jti"],
+        str(header.get("kid", "")),
+        claims,
+    )
