@@ -1,9 +1,11 @@
 """Every error authtokens raises on purpose.
 
-The tree has one root and two families. ``InvalidTokenError`` means "this input is rejected": a
-backend answers it with a 4xx and the ``code``. ``UsageError`` means the caller passed something
-malformed (a key given as an argument, a bad option) and is a bug to fix, so
-``except InvalidTokenError`` never swallows it::
+The tree has one root and three families. ``InvalidTokenError`` means "this input is
+rejected": a backend answers it with a 4xx and the ``code``. ``UsageError`` means the caller
+passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
+``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
+for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
+or the manifest failed", neither a rejected token nor a caller's bug::
 
     AuthTokenError                       code
     ├── InvalidTokenError                "invalid_token"
@@ -30,12 +32,16 @@ malformed (a key given as an argument, a bad option) and is a bug to fix, so
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
     │   └── VerificationFailedError      "verification_failed"  (several checks at once)
-    └── UsageError                       "usage"
-        ├── InvalidKeyError              "invalid_key"
-        ├── InvalidEncodingError         "invalid_encoding"
-        ├── InvalidAddressError          "invalid_address"
-        ├── InvalidMnemonicError         "invalid_mnemonic"
-        └── InvalidArgumentError         "invalid_argument"
+    ├── UsageError                       "usage"
+    │   ├── InvalidKeyError              "invalid_key"
+    │   ├── InvalidEncodingError         "invalid_encoding"
+    │   ├── InvalidAddressError          "invalid_address"
+    │   ├── InvalidMnemonicError         "invalid_mnemonic"
+    │   └── InvalidArgumentError         "invalid_argument"
+    └── ManifestError                    "manifest_error"
+        ├── ManifestFetchError           "manifest_unreachable"
+        ├── ManifestTooLargeError        "manifest_too_large"
+        └── InvalidManifestError         "manifest_invalid"
 
 Messages say what was expected and what was found, and never contain key material.
 """
@@ -55,6 +61,7 @@ __all__ = [
     "InvalidEncodingError",
     "InvalidIssuerError",
     "InvalidKeyError",
+    "InvalidManifestError",
     "InvalidMnemonicError",
     "InvalidPublicKeysError",
     "InvalidScopeError",
@@ -63,7 +70,10 @@ __all__ = [
     "IssuerMismatchError",
     "LifetimeTooLongError",
     "MalformedTokenError",
+    "ManifestError",
+    "ManifestFetchError",
     "ManifestOriginError",
+    "ManifestTooLargeError",
     "MissingClaimError",
     "OriginMismatchError",
     "PlaintextKeyError",
@@ -285,3 +295,30 @@ class InvalidArgumentError(UsageError):
     """An argument has the wrong type or an impossible value."""
 
     code = "invalid_argument"
+
+
+# --- "the network or the manifest failed" ---------------------------------------------------
+
+
+class ManifestError(AuthTokenError):
+    """Loading an app manifest failed (network, HTTP status, size or content)."""
+
+    code = "manifest_error"
+
+
+class ManifestFetchError(ManifestError):
+    """The manifest could not be fetched (connection, timeout, HTTP status, redirect refused)."""
+
+    code = "manifest_unreachable"
+
+
+class ManifestTooLargeError(ManifestError):
+    """The manifest is larger than the configured size cap."""
+
+    code = "manifest_too_large"
+
+
+class InvalidManifestError(ManifestError):
+    """The manifest is not a JSON object."""
+
+    code = "manifest_invalid"
