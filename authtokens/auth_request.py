@@ -22,7 +22,9 @@ from typing import Any
 
 from coincurve import PrivateKey
 
-from scopes import DEFAULT_SCOPES, Scope, parse_scopes
+# `scopes` imports authtokens.errors, so it is referenced as a module, never by name at import
+# time: either package can then be imported first.
+import scopes as scope_lib
 
 from . import jwt
 from .addresses import p2pkh_address
@@ -47,7 +49,7 @@ from .errors import (
     ReplayedTokenError,
 )
 from .keys import parse_private_key
-from .origins import origin_of
+from .origins import strict_origin_of
 from .replay import ReplayCache, replay_key
 
 __all__ = [
@@ -79,7 +81,7 @@ class AuthRequest:
     manifest_uri: str
     redirect_uri: str
     version: str | None
-    scopes: tuple[Scope, ...]
+    scopes: tuple[scope_lib.Scope, ...]
     do_not_include_profile: bool
     supports_hub_url: bool
     app_details: dict[str, Any] | None
@@ -95,7 +97,7 @@ class AuthRequest:
 
 def _same_origin_or_refuse(app_domain: str, uri: str, what: str) -> None:
     try:
-        if origin_of(uri) != origin_of(app_domain):
+        if strict_origin_of(uri) != strict_origin_of(app_domain):
             raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
     except InvalidArgumentError as exc:
         raise InvalidArgumentError(f"{what}: {exc}") from None
@@ -107,7 +109,7 @@ def make_auth_request(
     app_domain: str,
     redirect_uri: str | None = None,
     manifest_uri: str | None = None,
-    scopes: Iterable[Scope | str] = DEFAULT_SCOPES,
+    scopes: Iterable[scope_lib.Scope | str] = ("store_write",),
     expires_at: Timestamp | None = None,
     extra: Mapping[str, Any] | None = None,
     app_details: Mapping[str, Any] | None = None,
@@ -139,7 +141,7 @@ def make_auth_request(
     _same_origin_or_refuse(domain_name, manifest, "manifest_uri")
     try:
         scope_values = [
-            str(s) for s in parse_scopes(list(scopes), allow_unknown=allow_unknown_scopes)
+            str(s) for s in scope_lib.parse_scopes(list(scopes), allow_unknown=allow_unknown_scopes)
         ]
     except InvalidScopeError as exc:
         raise InvalidArgumentError(str(exc)) from None
@@ -182,7 +184,18 @@ def _string_claim(payload: dict[str, Any], name: str, *, max_length: int = 4096)
     value = payload.get(name)
     if not isinstance(value, str) or not value or len(value) > max_length:
         raise InvalidClaimError(f"{name} must be a non-empty string")
+    if not _is_unicode(value):
+        raise InvalidClaimError(f"{name} contains a lone surrogate (not valid Unicode)")
     return value
+
+
+def _is_unicode(value: str) -> bool:
+    # JSON escapes can spell lone surrogates; they break UTF-8 storage such as a replay cache.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _check_claim_types(payload: dict[str, Any]) -> None:
@@ -204,7 +217,7 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
 def _check_domain(payload: dict[str, Any]) -> str:
     domain = _string_claim(payload, "domain_name")
     try:
-        return str(origin_of(domain))
+        return str(strict_origin_of(domain))
     except InvalidArgumentError as exc:
         raise InvalidClaimError(f"domain_name is not an http(s) origin: {exc}") from None
 
@@ -214,7 +227,7 @@ def _check_uri(payload: dict[str, Any], name: str, origin: str, error: type[Exce
     if not isinstance(uri, str):
         raise InvalidClaimError(f"{name} must be a string")
     try:
-        ok = str(origin_of(uri)) == origin
+        ok = str(strict_origin_of(uri)) == origin
     except InvalidArgumentError as exc:
         raise error(f"{name} is not an http(s) URL: {exc}") from None
     if not ok:
@@ -260,7 +273,9 @@ def _evaluate(
     if origin is not None:
         run("manifest_uri", _check_uri, payload, "manifest_uri", origin, ManifestOriginError)
         run("redirect_uri", _check_uri, payload, "redirect_uri", origin, RedirectOriginError)
-    scopes = run("scopes", parse_scopes, payload.get("scopes"), allow_unknown=allow_unknown_scopes)
+    scopes = run(
+        "scopes", scope_lib.parse_scopes, payload.get("scopes"), allow_unknown=allow_unknown_scopes
+    )
     if not run.ok or key is None or origin is None or scopes is None:
         return None, run.results
     exp = payload.get("exp") or None

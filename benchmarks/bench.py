@@ -456,9 +456,12 @@ class Reference:
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            self.version = "@stacks/auth 7.6.0, Node " + subprocess.run(
-                [node, "--version"], capture_output=True, text=True, check=True
-            ).stdout.strip()
+            self.version = (
+                "@stacks/auth 7.6.0, Node "
+                + subprocess.run(
+                    [node, "--version"], capture_output=True, text=True, check=True
+                ).stdout.strip()
+            )
 
     def window(self, name: str, seconds: float) -> float | None:
         if self.proc is None or self.proc.stdin is None or self.proc.stdout is None:

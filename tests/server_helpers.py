@@ -162,7 +162,7 @@ def server_process(store: str, workdir: Path, *extra: str) -> Iterator[str]:
     port = free_port()
     log = (workdir / f"server-{port}.log").open("wb")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [
             sys.executable,
             "-m",
@@ -233,7 +233,7 @@ def redis_server(
     persistence = (
         ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
     )
-    proc = subprocess.Popen(  # noqa: S603
+    proc = subprocess.Popen(
         [
             binary,
             "--port",
