@@ -93,11 +93,11 @@ def btc_address(public_key: str | bytes, version: int = 0x00) -> str:
     gives a different, self-consistent one.
     """
     if isinstance(public_key, str):
-        raw = bytes.fromhex(public_key) if len(public_key) in (66, 130) else b""
-        parse_public_key(public_key)
+        parse_public_key(public_key)  # first: it refuses non-hex, which fromhex would raise on
+        raw = bytes.fromhex(public_key)
     else:
+        parse_public_key(public_key)  # first: it refuses what bytes() would choke on
         raw = bytes(public_key)
-        parse_public_key(raw)
     return base58check_encode(version, hash160(raw))
 
 

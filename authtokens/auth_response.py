@@ -25,7 +25,7 @@ from coincurve import PrivateKey
 
 from . import jwt
 from .addresses import p2pkh_address
-from .auth_request import PROTOCOL_VERSION, AuthRequest
+from .auth_request import PROTOCOL_VERSION, AuthRequest, _is_unicode
 from .checks import Check, CheckRunner
 from .claims import (
     DEFAULT_LEEWAY,
@@ -277,6 +277,8 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
     jti = payload.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > 256:
         raise InvalidClaimError("jti must be a non-empty string")
+    if not _is_unicode(jti):
+        raise InvalidClaimError("jti contains a lone surrogate (not valid Unicode)")
     for name in _OPTIONAL_STRINGS:
         value = payload.get(name)
         if value is not None and not isinstance(value, str):

@@ -28,7 +28,7 @@ import idna
 
 from .errors import InvalidArgumentError
 
-__all__ = ["Origin", "origin_of", "same_origin"]
+__all__ = ["Origin", "origin_of", "same_origin", "strict_origin_of"]
 
 _MAX_URL = 4096
 
@@ -189,3 +189,20 @@ def same_origin(a: str, b: str) -> bool:
         return origin_of(a) == origin_of(b)
     except InvalidArgumentError:
         return False
+
+
+# Characters a browser rewrites (``\\`` read as ``/``, tabs and newlines dropped, surrounding
+# spaces and controls stripped) but an RFC 3986 parser (Python's urllib, Android's Uri...) keeps:
+# with them one string can name two hosts, e.g. ``https://app.example.com\\@evil.example/``.
+_AMBIGUOUS = frozenset("\\\x7f" + "".join(chr(c) for c in range(0x21)))
+
+
+def strict_origin_of(url: str) -> Origin:
+    """`origin_of` for a URL from a token that someone will follow (redirect, manifest).
+
+    Also refuses, with `InvalidArgumentError`, backslashes, spaces and control characters,
+    which browsers and other URL parsers read differently (see above).
+    """
+    if isinstance(url, str) and not _AMBIGUOUS.isdisjoint(url):
+        raise InvalidArgumentError("URL contains a backslash, a space or a control character")
+    return origin_of(url)
