@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +11,16 @@ import pytest
 
 VECTORS = Path(__file__).parent / "vectors"
 WYCHEPROOF = VECTORS / "wycheproof"
+# A directory of freshly generated reference vectors (tools/vectors/generate.mjs --seed ...)
+# replaces the committed ones of the same names.
+FRESH = os.environ.get("AUTHTOKENS_VECTORS")
 
 
 def load(name: str) -> dict[str, Any] | None:
     """A vector file under tests/vectors, or None when it has not been generated."""
     path = VECTORS / name
+    if FRESH and (Path(FRESH) / name).exists():
+        path = Path(FRESH) / name
     if not path.exists():
         return None
     data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
