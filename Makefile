@@ -55,7 +55,7 @@ bench-server: $(STAMP)
 
 # Bounded fuzzing of the verifiers (FUZZ_SECONDS, default 60).
 fuzz: $(STAMP)
-	$(BIN)/python tools/fuzz.py --seconds $${FUZZ_SECONDS:-60}
+	$(BIN)/python tools/fuzz.py --seconds $${FUZZ_SECONDS:-60} $(FUZZ_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

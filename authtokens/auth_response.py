@@ -52,7 +52,7 @@ from .errors import (
 )
 from .gaia import make_association_token
 from .keys import normalize_private_key, parse_private_key, public_key_bytes
-from .origins import origin_of
+from .origins import strict_origin_of
 from .replay import ReplayCache, replay_key
 
 if TYPE_CHECKING:
@@ -289,7 +289,7 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
     hub = payload.get("hubUrl")
     if hub is not None:
         try:
-            origin_of(hub)
+            strict_origin_of(hub)
         except InvalidArgumentError:
             raise InvalidClaimError("hubUrl must be an http(s) URL") from None
     parse_version(payload.get("version"))

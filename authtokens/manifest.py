@@ -41,7 +41,7 @@ from .errors import (
     ManifestOriginError,
     ManifestTooLargeError,
 )
-from .origins import Origin, origin_of
+from .origins import Origin, strict_origin_of
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -77,7 +77,7 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         try:
-            same = origin_of(newurl) == self._origin
+            same = strict_origin_of(newurl) == self._origin
         except InvalidArgumentError:
             same = False
         if not same:
@@ -90,8 +90,8 @@ def _target(request_or_uri: AuthRequest | str) -> tuple[str, Origin]:
     if isinstance(request_or_uri, AuthRequest):
         uri = request_or_uri.manifest_uri
         try:
-            origin = origin_of(uri)
-            same = str(origin) == str(origin_of(request_or_uri.domain_name))
+            origin = strict_origin_of(uri)
+            same = str(origin) == str(strict_origin_of(request_or_uri.domain_name))
         except InvalidArgumentError:
             same = False
         if not same:
@@ -101,7 +101,7 @@ def _target(request_or_uri: AuthRequest | str) -> tuple[str, Origin]:
         raise InvalidArgumentError(
             f"expected an AuthRequest or a URL, got {type(request_or_uri).__name__}"
         )
-    return request_or_uri, origin_of(request_or_uri)
+    return request_or_uri, strict_origin_of(request_or_uri)
 
 
 def _check_limits(timeout: float, max_bytes: int) -> None:
@@ -215,7 +215,7 @@ def _web_url(value: object, base: str | None = None) -> str | None:
         return None
     url = urljoin(base, value) if base is not None else value
     try:
-        origin_of(url)
+        strict_origin_of(url)
     except InvalidArgumentError:
         return None
     return url

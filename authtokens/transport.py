@@ -18,7 +18,7 @@ import re
 from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from .errors import InvalidArgumentError, MalformedTokenError
-from .origins import origin_of
+from .origins import strict_origin_of
 
 __all__ = [
     "AUTH_REQUEST_PARAM",
@@ -45,7 +45,7 @@ def _with_param(url: str, name: str, token: str, what: str, *, fold_case: bool) 
         raise InvalidArgumentError(f"{what} must be a string, got {type(url).__name__}")
     if not isinstance(token, str) or not token:
         raise InvalidArgumentError("token must be a non-empty string")
-    origin_of(url)  # http(s) with a host, nothing ambiguous; InvalidArgumentError otherwise
+    strict_origin_of(url)  # http(s) with a host, nothing ambiguous; InvalidArgumentError otherwise
     parts = urlsplit(url)
 
     def same(segment: str) -> bool:
