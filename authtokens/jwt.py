@@ -143,7 +143,12 @@ def decode(token: str, *, max_size: int = MAX_TOKEN_SIZE) -> DecodedToken:
     if token.count(".") != 2:
         raise MalformedTokenError("token must have exactly three dot-separated segments")
     header_b64, payload_b64, signature_b64 = token.split(".")
-    header = _json_object(header_b64, "header")
+    # Nearly every token carries jsontokens' fixed header: skip decoding it (a fresh dict, so
+    # callers may mutate theirs).
+    if header_b64 == _DEFAULT_HEADER_B64:
+        header: dict[str, Any] = {"typ": "JWT", "alg": ALGORITHM}
+    else:
+        header = _json_object(header_b64, "header")
     payload = _json_object(payload_b64, "payload")
     try:
         signature = b64url_decode(signature_b64, what="signature")
