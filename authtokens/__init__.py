@@ -20,9 +20,7 @@ from __future__ import annotations
 from .auth_request import AuthRequest, check_auth_request, make_auth_request, verify_auth_request
 from .auth_response import (
     AuthResponse,
-    UserData,
     check_auth_response,
-    decode_auth_response,
     make_auth_response,
     make_auth_response_for_request,
     verify_auth_response,
@@ -38,6 +36,7 @@ from .errors import (
 )
 from .keys import generate_transit_key, get_public_key
 from .replay import MemoryReplayCache, ReplayCache, SQLiteReplayCache
+from .sign_in import UserData, decode_auth_response
 from .wallet import Account, Wallet
 
 __version__ = "0.1.0"

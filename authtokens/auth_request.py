@@ -33,10 +33,12 @@ from .claims import (
     DEFAULT_LEEWAY,
     Timestamp,
     check_issuer,
+    check_jti,
     check_times,
     issuer_address,
     resolve_now,
     single_public_key,
+    string_claim,
     to_seconds,
 )
 from .did import DID_PREFIX
@@ -46,11 +48,10 @@ from .errors import (
     InvalidScopeError,
     ManifestOriginError,
     RedirectOriginError,
-    ReplayedTokenError,
 )
 from .keys import parse_private_key
 from .origins import strict_origin_of
-from .replay import ReplayCache, replay_key
+from .replay import ReplayCache, consume
 
 __all__ = [
     "PROTOCOL_VERSION",
@@ -62,7 +63,6 @@ __all__ = [
 
 PROTOCOL_VERSION = "1.4.0"
 DEFAULT_REQUEST_LIFETIME = 3600.0
-MAX_JTI_LENGTH = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,26 +180,8 @@ def make_auth_request(
 # --- verification (wallet side) -----------------------------------------------------------
 
 
-def _string_claim(payload: dict[str, Any], name: str, *, max_length: int = 4096) -> str:
-    value = payload.get(name)
-    if not isinstance(value, str) or not value or len(value) > max_length:
-        raise InvalidClaimError(f"{name} must be a non-empty string")
-    if not _is_unicode(value):
-        raise InvalidClaimError(f"{name} contains a lone surrogate (not valid Unicode)")
-    return value
-
-
-def _is_unicode(value: str) -> bool:
-    # JSON escapes can spell lone surrogates; they break UTF-8 storage such as a replay cache.
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _check_claim_types(payload: dict[str, Any]) -> None:
-    _string_claim(payload, "jti", max_length=MAX_JTI_LENGTH)
+    check_jti(payload)
     for name in ("do_not_include_profile", "supports_hub_url"):
         if name in payload and not isinstance(payload[name], bool):
             raise InvalidClaimError(f"{name} must be a boolean")
@@ -215,7 +197,7 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
 
 
 def _check_domain(payload: dict[str, Any]) -> str:
-    domain = _string_claim(payload, "domain_name")
+    domain = string_claim(payload, "domain_name")
     try:
         return str(strict_origin_of(domain))
     except InvalidArgumentError as exc:
@@ -280,7 +262,7 @@ def _evaluate(
         return None, run.results
     exp = payload.get("exp") or None
     if replay_cache is not None:
-        run("replay", _consume, replay_cache, payload, exp, current, leeway)
+        run("replay", consume, replay_cache, payload, current, leeway)
         if not run.ok:
             return None, run.results
     request = AuthRequest(
@@ -302,17 +284,6 @@ def _evaluate(
         app_details=payload.get("appDetails"),
     )
     return request, run.results
-
-
-_NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
-
-
-def _consume(
-    cache: ReplayCache, payload: dict[str, Any], exp: float | None, now: float, leeway: float
-) -> None:
-    until = now + _NO_EXPIRY_RETENTION if exp is None else exp + leeway
-    if cache.seen(replay_key(payload["iss"], payload["jti"]), until):
-        raise ReplayedTokenError("this token has been used before")
 
 
 def verify_auth_request(

@@ -40,18 +40,22 @@ from .keys import parse_public_key
 
 __all__ = [
     "DEFAULT_LEEWAY",
+    "MAX_JTI_LENGTH",
     "Timestamp",
     "check_issuer",
+    "check_jti",
     "check_times",
     "issuer_address",
     "parse_version",
     "resolve_now",
     "single_public_key",
+    "string_claim",
     "to_seconds",
 ]
 
 DEFAULT_LEEWAY = 60.0
 Timestamp = int | float | datetime
+MAX_JTI_LENGTH = 256
 
 
 def to_seconds(value: Timestamp, what: str = "time") -> float:
@@ -70,6 +74,25 @@ def to_seconds(value: Timestamp, what: str = "time") -> float:
 def resolve_now(now: Timestamp | None) -> float:
     """``now`` as Unix seconds; `None` means the wall clock (the only place it is read)."""
     return time.time() if now is None else to_seconds(now, "now")
+
+
+def string_claim(payload: dict[str, Any], name: str, *, max_length: int = 4096) -> str:
+    """A required claim that must be a non-empty string of valid Unicode (JSON escapes can
+    spell lone surrogates, which break UTF-8 storage such as a replay cache); raises
+    `InvalidClaimError` otherwise."""
+    value = payload.get(name)
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise InvalidClaimError(f"{name} must be a non-empty string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidClaimError(f"{name} contains a lone surrogate (not valid Unicode)") from None
+    return value
+
+
+def check_jti(payload: dict[str, Any]) -> str:
+    """The token id: a non-empty Unicode string of at most `MAX_JTI_LENGTH` characters."""
+    return string_claim(payload, "jti", max_length=MAX_JTI_LENGTH)
 
 
 def _numeric_claim(payload: dict[str, Any], name: str) -> float | None:

@@ -18,11 +18,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, ReplayedTokenError
 
-__all__ = ["MemoryReplayCache", "ReplayCache", "SQLiteReplayCache", "replay_key"]
+__all__ = ["MemoryReplayCache", "ReplayCache", "SQLiteReplayCache", "consume", "replay_key"]
+
+#: How long a token that never expires (``require_exp=False``) is remembered.
+NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
 
 
 @runtime_checkable
@@ -38,6 +41,15 @@ class ReplayCache(Protocol):
 def replay_key(issuer: str, jti: str) -> str:
     """The cache key for a token: its issuer and ``jti``."""
     return f"{issuer}#{jti}"
+
+
+def consume(cache: ReplayCache, payload: dict[str, Any], now: float, leeway: float) -> None:
+    """Record a verified token's issuer and ``jti`` until it could no longer verify
+    (``exp + leeway``); `ReplayedTokenError` if they were already recorded."""
+    exp = payload.get("exp") or None
+    until = now + NO_EXPIRY_RETENTION if exp is None else exp + leeway
+    if cache.seen(replay_key(payload["iss"], payload["jti"]), until):
+        raise ReplayedTokenError("this token has been used before")
 
 
 class MemoryReplayCache:

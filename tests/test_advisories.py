@@ -35,7 +35,7 @@ from protocol_helpers import (
 
 from authtokens import ecies, jsjson, jwt
 from authtokens.auth_request import make_auth_request, verify_auth_request
-from authtokens.auth_response import decode_auth_response, verify_auth_response
+from authtokens.auth_response import verify_auth_response
 from authtokens.claims import check_times
 from authtokens.did import did_from_public_key
 from authtokens.encoding import b64url_encode
@@ -61,6 +61,7 @@ from authtokens.errors import (
 from authtokens.keys import CURVE_ORDER, get_public_key
 from authtokens.origins import origin_of
 from authtokens.replay import MemoryReplayCache, ReplayCache, SQLiteReplayCache
+from authtokens.sign_in import decode_auth_response
 from authtokens.signatures import sign_digest
 
 P = 2**256 - 2**32 - 977  # the secp256k1 field prime

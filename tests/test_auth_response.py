@@ -26,7 +26,6 @@ from authtokens.auth_request import make_auth_request, verify_auth_request
 from authtokens.auth_response import (
     DEFAULT_HUB_URL,
     check_auth_response,
-    decode_auth_response,
     make_auth_response,
     make_auth_response_for_request,
     verify_auth_response,
@@ -51,6 +50,7 @@ from authtokens.errors import (
 from authtokens.gaia import verify_association_token
 from authtokens.keys import get_public_key
 from authtokens.replay import MemoryReplayCache
+from authtokens.sign_in import decode_auth_response
 from authtokens.wallet import Wallet
 
 ACCOUNT = Wallet.from_mnemonic(MNEMONIC).account(0)

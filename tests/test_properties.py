@@ -36,11 +36,7 @@ from protocol_helpers import (
 
 from authtokens import addresses, did, ecies, jsjson, jwt, keys, origins
 from authtokens.auth_request import make_auth_request, verify_auth_request
-from authtokens.auth_response import (
-    decode_auth_response,
-    make_auth_response,
-    verify_auth_response,
-)
+from authtokens.auth_response import make_auth_response, verify_auth_response
 from authtokens.claims import DEFAULT_LEEWAY, check_times, parse_version
 from authtokens.encoding import b64url_encode
 from authtokens.errors import (
@@ -53,6 +49,7 @@ from authtokens.errors import (
     UnsupportedVersionError,
 )
 from authtokens.keys import CURVE_ORDER
+from authtokens.sign_in import decode_auth_response
 from scopes import parse_scopes
 
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -73,7 +73,6 @@ from authtokens.auth_request import (  # noqa: E402
 )
 from authtokens.auth_response import (  # noqa: E402
     check_auth_response,
-    decode_auth_response,
     make_auth_response,
     make_auth_response_for_request,
     verify_auth_response,
@@ -84,6 +83,7 @@ from authtokens.errors import AuthTokenError, InvalidTokenError  # noqa: E402
 from authtokens.hashes import hash160, sha256d  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
 from authtokens.replay import MemoryReplayCache, SQLiteReplayCache  # noqa: E402
+from authtokens.sign_in import decode_auth_response  # noqa: E402
 from authtokens.signatures import sign_digest  # noqa: E402
 from authtokens.wallet import Wallet  # noqa: E402
 

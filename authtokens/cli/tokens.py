@@ -13,12 +13,13 @@ from scopes import describe_scope
 from .. import jwt
 from ..addresses import btc_address
 from ..auth_request import check_auth_request
-from ..auth_response import check_auth_response, decode_auth_response
+from ..auth_response import check_auth_response
 from ..checks import Check
 from ..ecies import unwrap_private_key
 from ..encoding import is_hex
 from ..errors import AuthTokenError, InvalidKeyError, InvalidTokenError, MalformedTokenError
 from ..keys import get_public_key
+from ..sign_in import decode_auth_response
 from .io import (
     EXIT_OK,
     EXIT_REJECTED,
