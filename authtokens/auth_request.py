@@ -32,12 +32,9 @@ from .checks import Check, CheckRunner
 from .claims import (
     DEFAULT_LEEWAY,
     Timestamp,
-    check_issuer,
     check_jti,
-    check_times,
-    issuer_address,
+    check_signed_token,
     resolve_now,
-    single_public_key,
     string_claim,
     to_seconds,
 )
@@ -229,27 +226,19 @@ def _evaluate(
     collect: bool,
 ) -> tuple[AuthRequest | None, list[Check]]:
     run = CheckRunner(collect)
-    decoded = run("format", jwt.decode, token, max_size=max_size)
-    if decoded is None:
-        return None, run.results
-    payload = decoded.payload
-    run("algorithm", jwt.check_algorithm, decoded.header)
-    key = run("public_keys", single_public_key, payload)
-    address = run("issuer_format", issuer_address, payload)
-    if key is not None:
-        run("signature", jwt.check_signature, decoded.signing_input, decoded.signature, key[1])
-        if address is not None:
-            run("issuer", check_issuer, address, key[0])
     current = resolve_now(now)
-    run(
-        "times",
-        check_times,
-        payload,
+    signed = check_signed_token(
+        run,
+        token,
         current,
         leeway=leeway,
         require_exp=require_exp,
         max_lifetime=max_lifetime,
+        max_size=max_size,
     )
+    if signed is None:
+        return None, run.results
+    payload = signed.decoded.payload
     run("claims", _check_claim_types, payload)
     origin = run("domain_name", _check_domain, payload)
     if origin is not None:
@@ -258,6 +247,7 @@ def _evaluate(
     scopes = run(
         "scopes", scope_lib.parse_scopes, payload.get("scopes"), allow_unknown=allow_unknown_scopes
     )
+    key = signed.key
     if not run.ok or key is None or origin is None or scopes is None:
         return None, run.results
     exp = payload.get("exp") or None

@@ -27,13 +27,10 @@ from .checks import Check, CheckRunner
 from .claims import (
     DEFAULT_LEEWAY,
     Timestamp,
-    check_issuer,
     check_jti,
-    check_times,
-    issuer_address,
+    check_signed_token,
     parse_version,
     resolve_now,
-    single_public_key,
     to_seconds,
 )
 from .did import DID_PREFIX
@@ -61,7 +58,6 @@ __all__ = [
 
 DEFAULT_HUB_URL = "https://hub.blockstack.org"
 DEFAULT_RESPONSE_LIFETIME = 30 * 24 * 3600.0
-_NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,27 +264,20 @@ def _evaluate(
 ) -> tuple[AuthResponse | None, float, CheckRunner]:
     run = CheckRunner(collect)
     current = resolve_now(now)
-    decoded = run("format", jwt.decode, token, max_size=max_size)
-    if decoded is None:
-        return None, current, run
-    payload = decoded.payload
-    run("algorithm", jwt.check_algorithm, decoded.header)
-    key = run("public_keys", single_public_key, payload)
-    address = run("issuer_format", issuer_address, payload)
-    if key is not None:
-        run("signature", jwt.check_signature, decoded.signing_input, decoded.signature, key[1])
-        if address is not None:
-            run("issuer", check_issuer, address, key[0])
-    run(
-        "times",
-        check_times,
-        payload,
+    signed = check_signed_token(
+        run,
+        token,
         current,
         leeway=leeway,
         require_exp=require_exp,
         max_lifetime=max_lifetime,
+        max_size=max_size,
     )
+    if signed is None:
+        return None, current, run
+    payload = signed.decoded.payload
     run("claims", _check_claim_types, payload)
+    key, address = signed.key, signed.address
     if not run.ok or key is None or address is None:
         return None, current, run
     exp = payload.get("exp") or None

@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from coincurve import PublicKey
 
+from . import jwt
 from .addresses import base58check_decode, p2pkh_address
+from .checks import CheckRunner
 from .did import DID_PREFIX
 from .errors import (
     ExpiredTokenError,
@@ -36,14 +39,17 @@ from .errors import (
     MissingClaimError,
     UnsupportedVersionError,
 )
+from .jwt import DecodedToken
 from .keys import parse_public_key
 
 __all__ = [
     "DEFAULT_LEEWAY",
     "MAX_JTI_LENGTH",
+    "SignedToken",
     "Timestamp",
     "check_issuer",
     "check_jti",
+    "check_signed_token",
     "check_times",
     "issuer_address",
     "parse_version",
@@ -221,3 +227,49 @@ def parse_version(value: Any) -> tuple[int, int, int] | None:
     if not isinstance(value, str):
         raise UnsupportedVersionError("version must be a string such as '1.4.0'")
     return _version_tuple(value)
+
+
+@dataclass(frozen=True, slots=True)
+class SignedToken:
+    """What the common checks found: the decoded token, its public key (hex as given, and the
+    parsed point) and its issuer address, each None when its check failed."""
+
+    decoded: DecodedToken
+    key: tuple[str, PublicKey] | None
+    address: str | None
+
+
+def check_signed_token(
+    run: CheckRunner,
+    token: str,
+    now: float,
+    *,
+    leeway: float,
+    require_exp: bool,
+    max_lifetime: float | None,
+    max_size: int,
+) -> SignedToken | None:
+    """The checks every auth token gets, in order: format, ``alg``, ``public_keys``, issuer
+    format, signature, issuer, times. Raises the first failure when ``run`` is not collecting;
+    when it is, returns None only if the token could not even be parsed."""
+    decoded = run("format", jwt.decode, token, max_size=max_size)
+    if decoded is None:
+        return None
+    payload = decoded.payload
+    run("algorithm", jwt.check_algorithm, decoded.header)
+    key = run("public_keys", single_public_key, payload)
+    address = run("issuer_format", issuer_address, payload)
+    if key is not None:
+        run("signature", jwt.check_signature, decoded.signing_input, decoded.signature, key[1])
+        if address is not None:
+            run("issuer", check_issuer, address, key[0])
+    run(
+        "times",
+        check_times,
+        payload,
+        now,
+        leeway=leeway,
+        require_exp=require_exp,
+        max_lifetime=max_lifetime,
+    )
+    return SignedToken(decoded, key, address)
