@@ -35,7 +35,7 @@ from .errors import (
     UsageError,
 )
 from .keys import generate_transit_key, get_public_key
-from .replay import MemoryReplayCache, ReplayCache, SQLiteReplayCache
+from .replay import MemoryReplayCache, RedisReplayCache, ReplayCache, SQLiteReplayCache
 from .sign_in import UserData, decode_auth_response
 from .wallet import Account, Wallet
 
@@ -52,6 +52,7 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidTokenError",
     "MemoryReplayCache",
+    "RedisReplayCache",
     "ReplayCache",
     "SQLiteReplayCache",
     "UsageError",

@@ -7,7 +7,8 @@ would change), so a re-signed or malleated copy of a token is still a replay, an
 burn another issuer's ``jti``.
 
 `MemoryReplayCache` serves one process; `SQLiteReplayCache` serves several processes on one
-host through a shared file. Both are atomic: of two concurrent ``seen`` calls for one key,
+host through a shared file; `RedisReplayCache` serves any number of hosts (it needs the
+``authtokens[redis]`` extra). All are atomic: of two concurrent ``seen`` calls for one key,
 exactly one returns False.
 """
 
@@ -22,7 +23,14 @@ from typing import Any, Protocol, runtime_checkable
 
 from .errors import InvalidArgumentError, ReplayedTokenError
 
-__all__ = ["MemoryReplayCache", "ReplayCache", "SQLiteReplayCache", "consume", "replay_key"]
+__all__ = [
+    "MemoryReplayCache",
+    "RedisReplayCache",
+    "ReplayCache",
+    "SQLiteReplayCache",
+    "consume",
+    "replay_key",
+]
 
 #: How long a token that never expires (``require_exp=False``) is remembered.
 NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
@@ -146,3 +154,33 @@ class SQLiteReplayCache:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class RedisReplayCache:
+    """A cache in Redis (>= 6.2), shared by every process and host that uses the server.
+
+    One ``SET key 1 NX PXAT expires_at`` per call: Redis both refuses a live key and expires it
+    at the token's expiry, atomically. ``client`` is a ``redis.Redis`` (sync) client or a
+    ``redis://`` URL; keys are ``prefix + issuer#jti``.
+    """
+
+    def __init__(self, client: object, *, prefix: str = "authtokens:jti:") -> None:
+        try:
+            import redis
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise InvalidArgumentError(
+                "RedisReplayCache needs the redis package: pip install 'authtokens[redis]'"
+            ) from exc
+        if isinstance(client, str):
+            client = redis.Redis.from_url(client)
+        if not isinstance(client, redis.Redis):
+            raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
+        self._redis = client
+        self._prefix = prefix
+
+    def seen(self, jti: str, expires_at: float) -> bool:
+        key = self._prefix + jti
+        # PXAT in the past would be refused; such a token is already expired, keep it a second.
+        until_ms = max(int(expires_at * 1000), int(time.time() * 1000) + 1000)
+        created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        return not created
