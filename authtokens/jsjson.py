@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
+from json.scanner import make_scanner
 from typing import Any
 
 from .errors import InvalidArgumentError, InvalidEncodingError
@@ -212,6 +214,10 @@ _DECODER = json.JSONDecoder(
 )
 
 
+# The C scanner JSONDecoder itself uses (typeshed types make_scanner's argument oddly).
+_SCAN: Callable[[str, int], tuple[Any, int]] = make_scanner(_DECODER)  # type: ignore[arg-type]
+
+
 def _depth(obj: Any) -> int:
     deepest = 0
     stack: list[tuple[Any, int]] = [(obj, 1)]
@@ -238,7 +244,14 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
     else:
         raise InvalidEncodingError(f"JSON must be bytes or str, got {type(data).__name__}")
     try:
-        value = _DECODER.decode(text)
+        try:
+            # Fast path: the C scanner straight away (JSON text starting with a value), with
+            # only JSON whitespace allowed after it; anything else takes the full decoder.
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            value, end = _DECODER.decode(text), len(text)
+        if end != len(text) and text[end:].strip(" \t\n\r"):
+            raise _Reject("unexpected data after the JSON value")
     except _Reject as exc:
         raise InvalidEncodingError(str(exc)) from None
     except RecursionError:
