@@ -147,3 +147,22 @@ def test_reference_addresses(case: dict[str, str]) -> None:
     if "stx_mainnet" in case:
         assert stacks_address(case["public_key"]) == case["stx_mainnet"]
         assert stacks_address(case["public_key"], STACKS_TESTNET) == case["stx_testnet"]
+
+
+def test_ripemd160_falls_back_when_hashlib_lacks_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # OpenSSL 3 without the legacy provider: hashlib.new("ripemd160") raises ValueError.
+    import hashlib
+
+    from authtokens import _ripemd160, hashes
+
+    real_new = hashlib.new
+
+    def new(name: str, *args: bytes, **kwargs: object) -> object:
+        if name.lower() == "ripemd160":
+            raise ValueError("unsupported hash type ripemd160")
+        return real_new(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(hashlib, "new", new)
+    picked = hashes._pick_ripemd160()
+    assert picked is _ripemd160.ripemd160
+    assert picked(b"abc").hex() == "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc"
