@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from .errors import InvalidAddressError
 from .hashes import hash160, sha256d
-from .keys import parse_public_key
+from .keys import parse_public_key, public_key_bytes
 
 __all__ = [
     "B58_TO_C32_VERSION",
@@ -152,8 +152,6 @@ def c32check_decode(address: str) -> tuple[int, bytes]:
 
 def stacks_address(public_key: str | bytes, version: int = STACKS_MAINNET) -> str:
     """Single-signature Stacks address of a public key (compressed form hashed)."""
-    from .keys import public_key_bytes
-
     return c32check_encode(version, hash160(public_key_bytes(public_key)))
 
 

@@ -47,7 +47,7 @@ from .errors import (
     RedirectOriginError,
 )
 from .keys import parse_private_key
-from .origins import strict_origin_of
+from .origins import Origin, strict_origin_of
 from .replay import ReplayCache, consume
 
 __all__ = [
@@ -193,20 +193,20 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         raise InvalidClaimError("appDetails must be an object with string name and icon")
 
 
-def _check_domain(payload: dict[str, Any]) -> str:
+def _check_domain(payload: dict[str, Any]) -> Origin:
     domain = string_claim(payload, "domain_name")
     try:
-        return str(strict_origin_of(domain))
+        return strict_origin_of(domain)
     except InvalidArgumentError as exc:
         raise InvalidClaimError(f"domain_name is not an http(s) origin: {exc}") from None
 
 
-def _check_uri(payload: dict[str, Any], name: str, origin: str, error: type[Exception]) -> None:
+def _check_uri(payload: dict[str, Any], name: str, origin: Origin, error: type[Exception]) -> None:
     uri = payload.get(name)
     if not isinstance(uri, str):
         raise InvalidClaimError(f"{name} must be a string")
     try:
-        ok = str(strict_origin_of(uri)) == origin
+        ok = strict_origin_of(uri) == origin
     except InvalidArgumentError as exc:
         raise error(f"{name} is not an http(s) URL: {exc}") from None
     if not ok:
@@ -264,7 +264,7 @@ def _evaluate(
         iss=payload["iss"],
         public_key=key[0],
         domain_name=payload["domain_name"],
-        origin=origin,
+        origin=str(origin),
         manifest_uri=payload["manifest_uri"],
         redirect_uri=payload["redirect_uri"],
         version=payload.get("version"),

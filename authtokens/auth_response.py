@@ -40,7 +40,7 @@ from .errors import (
     InvalidClaimError,
 )
 from .gaia import make_association_token
-from .keys import normalize_private_key, parse_private_key, public_key_bytes
+from .keys import get_public_key, normalize_private_key, parse_private_key, public_key_bytes
 from .origins import strict_origin_of
 from .replay import ReplayCache, consume
 
@@ -199,7 +199,7 @@ def make_auth_response_for_request(
     association = (
         make_association_token(
             account.data_private_key,
-            PrivateKey(bytes.fromhex(app_key)).public_key.format(compressed=True).hex(),
+            get_public_key(app_key),
             now=issued,
         )
         if with_association_token

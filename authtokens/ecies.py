@@ -59,7 +59,7 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from . import jsjson
-from .encoding import hex_encode
+from .encoding import hex_decode, hex_encode
 from .errors import DecryptionError, InvalidArgumentError, InvalidEncodingError
 from .keys import CURVE_ORDER, parse_private_key, parse_public_key
 
@@ -227,16 +227,13 @@ def encrypt(
 
 
 def _unhex(value: object) -> bytes:
+    # Cipher fields are plain hex: no 0x prefix, and any fault is the one generic error.
     if type(value) is not str:
         raise DecryptionError
     try:
-        data = bytes.fromhex(value)
-    except ValueError:
+        return hex_decode(value, allow_prefix=False)
+    except InvalidEncodingError:
         raise DecryptionError from None
-    # fromhex skips whitespace; the length check is what refuses it.
-    if len(data) * 2 != len(value):
-        raise DecryptionError
-    return data
 
 
 def _unbase64(value: object) -> bytes:

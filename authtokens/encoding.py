@@ -12,7 +12,14 @@ import binascii
 
 from .errors import InvalidEncodingError
 
-__all__ = ["b64url_decode", "b64url_encode", "hex_decode", "hex_encode"]
+__all__ = [
+    "b64url_decode",
+    "b64url_encode",
+    "hex_decode",
+    "hex_encode",
+    "multibase_b32_decode",
+    "multibase_b32_encode",
+]
 
 _HEXDIGITS = frozenset("0123456789abcdefABCDEF")
 _B64URL_INDEX = {
@@ -29,14 +36,17 @@ def hex_encode(data: bytes) -> str:
     return data.hex()
 
 
-def hex_decode(value: str, *, length: int | None = None, what: str = "hex value") -> bytes:
-    """Decode hex (either case, optional ``0x``); raise `InvalidEncodingError` otherwise.
+def hex_decode(
+    value: str, *, length: int | None = None, what: str = "hex value", allow_prefix: bool = True
+) -> bytes:
+    """Decode hex (either case; an optional ``0x`` unless ``allow_prefix=False``); raise
+    `InvalidEncodingError` otherwise.
 
     With ``length``, the result must be exactly that many bytes.
     """
     if not isinstance(value, str):
         raise InvalidEncodingError(f"{what} must be a hex string, got {type(value).__name__}")
-    if value[:2] in ("0x", "0X"):
+    if allow_prefix and value[:2] in ("0x", "0X"):
         value = value[2:]
     # bytes.fromhex skips whitespace, so the length check below is what rejects it.
     try:
@@ -91,4 +101,26 @@ def b64url_decode(value: str, *, what: str = "base64url value") -> bytes:
         mask = 0x0F if len(pad) == 2 else 0x03
         if _B64URL_INDEX[value[-1]] & mask:
             raise InvalidEncodingError(f"{what} has non-canonical trailing bits")
+    return data
+
+
+def multibase_b32_encode(data: bytes) -> str:
+    """Multibase base32: ``"b"`` + lowercase RFC 4648 base32, unpadded (libp2p keys, Textile)."""
+    return "b" + base64.b32encode(data).decode("ascii").rstrip("=").lower()
+
+
+def multibase_b32_decode(value: str, *, what: str = "multibase value") -> bytes:
+    """Decode `multibase_b32_encode` output strictly: the ``b`` prefix, the lowercase alphabet,
+    no padding, canonical trailing bits. Raises `InvalidEncodingError` otherwise."""
+    if not isinstance(value, str) or not value.startswith("b") or len(value) < 2:
+        raise InvalidEncodingError(f"{what} must be multibase base32 (a 'b' prefix)")
+    body = value[1:]
+    if not body.isascii() or body != body.lower() or "=" in body:
+        raise InvalidEncodingError(f"{what} is not lowercase unpadded base32")
+    try:
+        data = base64.b32decode(body.upper() + "=" * (-len(body) % 8))
+    except (binascii.Error, ValueError):
+        raise InvalidEncodingError(f"{what} is not valid base32") from None
+    if multibase_b32_encode(data) != value:
+        raise InvalidEncodingError(f"{what} is not in canonical form")
     return data

@@ -30,6 +30,7 @@ from protocol_helpers import (
     TRANSIT,
     TRANSIT_PUB,
     forge,
+    forge_raw,
     payload_of,
 )
 
@@ -62,7 +63,6 @@ from authtokens.keys import CURVE_ORDER, get_public_key
 from authtokens.origins import origin_of
 from authtokens.replay import MemoryReplayCache, ReplayCache, SQLiteReplayCache
 from authtokens.sign_in import decode_auth_response
-from authtokens.signatures import sign_digest
 
 P = 2**256 - 2**32 - 977  # the secp256k1 field prime
 Verifier = Callable[[str], object]
@@ -84,13 +84,6 @@ def _verifier(name: str) -> tuple[Verifier, dict[str, Any], str]:
     verify, token, key = VERIFIERS[name]
     verify(token)  # the control: the untouched token is accepted
     return verify, payload_of(token), key
-
-
-def _forge_raw(header: bytes, payload: bytes, key: str) -> str:
-    """A token whose JSON segments are exactly these bytes, validly signed."""
-    signing_input = b64url_encode(header) + "." + b64url_encode(payload)
-    digest = hashlib.sha256(signing_input.encode()).digest()
-    return signing_input + "." + b64url_encode(sign_digest(bytes.fromhex(key), digest))
 
 
 def _with_signature(token: str, r: int, s: int) -> str:
@@ -533,9 +526,9 @@ def test_duplicate_json_keys(verifier_name: str) -> None:
     # this with exp = the real one; another parser might keep exp = 1. We refuse it.
     assert json.loads(duplicated)["exp"] == payload["exp"]
     with pytest.raises(MalformedTokenError):
-        verify(_forge_raw(_HEADER, duplicated, key))
+        verify(forge_raw(_HEADER, duplicated, key))
     with pytest.raises(MalformedTokenError):
-        verify(_forge_raw(b'{"typ":"JWT","alg":"none","alg":"ES256K"}', text, key))
+        verify(forge_raw(b'{"typ":"JWT","alg":"none","alg":"ES256K"}', text, key))
 
 
 # --- claims ---------------------------------------------------------------------------------
@@ -634,7 +627,7 @@ def test_exp_nan_or_infinite(verifier_name: str, literal: bytes) -> None:
     forged = text.replace(b'"exp":' + str(payload["exp"]).encode(), b'"exp":' + literal, 1)
     assert forged != text
     with pytest.raises(MalformedTokenError):
-        verify(_forge_raw(_HEADER, forged, key))
+        verify(forge_raw(_HEADER, forged, key))
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
@@ -751,7 +744,7 @@ def test_deeply_nested_json(verifier_name: str, depth: int) -> None:
     verify, payload, key = _verifier(verifier_name)
     text = jsjson.dumps(payload)[:-1] + b',"x":' + b"[" * depth + b"]" * depth + b"}"
     with pytest.raises(MalformedTokenError):  # never a RecursionError
-        verify(_forge_raw(_HEADER, text, key))
+        verify(forge_raw(_HEADER, text, key))
 
 
 def test_identity_key_pinned_by_issuer_not_by_token() -> None:

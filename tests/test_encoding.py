@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from authtokens.encoding import b64url_decode, b64url_encode, hex_decode, hex_encode
+from authtokens.encoding import (
+    b64url_decode,
+    b64url_encode,
+    hex_decode,
+    hex_encode,
+    multibase_b32_decode,
+    multibase_b32_encode,
+)
 from authtokens.errors import InvalidEncodingError
 
 
@@ -83,3 +90,38 @@ def test_hex_decode_never_raises_foreign_errors(text: str) -> None:
         hex_decode(text)
     except InvalidEncodingError:
         pass
+
+
+def test_hex_decode_prefix_can_be_refused() -> None:
+    assert hex_decode("0xab") == b"\xab"
+    with pytest.raises(InvalidEncodingError):
+        hex_decode("0xab", allow_prefix=False)
+
+
+def test_multibase_b32_known_forms() -> None:
+    # a libp2p Ed25519 public key protobuf encodes to the "bbaarei..." form Textile uses
+    key = multibase_b32_encode(b"\x08\x01\x12\x20" + bytes(32))
+    assert key.startswith("bbaarei")
+    assert len(key) == 59
+    assert multibase_b32_decode("b24") == b"\xd7"  # a body of digits only is valid base32
+
+
+@pytest.mark.parametrize("text", ["", "b", "B", "bAB", "bab=", "b1", "b8", "baj", " bai"])
+def test_multibase_b32_rejects(text: str) -> None:
+    with pytest.raises(InvalidEncodingError):
+        multibase_b32_decode(text)
+
+
+@given(st.binary(max_size=64))
+def test_multibase_b32_round_trip(data: bytes) -> None:
+    if data:
+        assert multibase_b32_decode(multibase_b32_encode(data)) == data
+
+
+@given(st.text(max_size=40))
+def test_multibase_b32_decode_raises_only_library_errors(text: str) -> None:
+    try:
+        data = multibase_b32_decode(text)
+    except InvalidEncodingError:
+        return
+    assert multibase_b32_encode(data) == text

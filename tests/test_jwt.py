@@ -6,7 +6,7 @@ import pytest
 from _vectors import cases
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from protocol_helpers import EXAMPLE_A
+from protocol_helpers import EXAMPLE_A, TRANSIT, TRANSIT_PUB, forge
 
 from authtokens import jsjson, jwt
 from authtokens.encoding import b64url_decode, b64url_encode
@@ -22,8 +22,6 @@ from authtokens.errors import (
 )
 from authtokens.keys import CURVE_ORDER, get_public_key
 
-TRANSIT = "514f2aa0e63cb0720864bfa079ec0ed2cdf0418a8770c75e1848469a8c3149b2"
-TRANSIT_PUB = "0256114a79d7fe9a9ec0353447122ac63d0d5c1ec90b7c0ec20381b11918710256"
 OTHER_KEY = "6dad38fa92add38d913bdfb2e646ef4ce2a50a2f39853f848a792835626a5690"
 
 EXAMPLE_A_PAYLOAD = (
@@ -35,17 +33,6 @@ EXAMPLE_A_PAYLOAD = (
     '"redirect_uri":"https://app.example.com/","version":"1.4.0","do_not_include_profile":true,'
     '"supports_hub_url":true,"scopes":["store_write","publish_data"]}'
 )
-
-
-def _forge(header: dict[str, Any], payload: dict[str, Any], key: str = TRANSIT) -> str:
-    """A token with an arbitrary header, validly signed over its exact bytes."""
-    from authtokens.signatures import sign_digest
-
-    signing_input = b64url_encode(jsjson.dumps(header)) + "." + b64url_encode(jsjson.dumps(payload))
-    import hashlib
-
-    digest = hashlib.sha256(signing_input.encode()).digest()
-    return signing_input + "." + b64url_encode(sign_digest(bytes.fromhex(key), digest))
 
 
 def test_example_a_reproduced_exactly() -> None:
@@ -98,7 +85,7 @@ def test_verify_bad_caller_key_is_usage_error() -> None:
     ],
 )
 def test_verify_requires_es256k_header(header: dict[str, Any], error: type[Exception]) -> None:
-    token = _forge(header, {"a": 1})  # validly signed: only the header is wrong
+    token = forge({"a": 1}, header=header)  # validly signed: only the header is wrong
     with pytest.raises(error):
         jwt.verify(token, TRANSIT_PUB)
 

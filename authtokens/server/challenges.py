@@ -24,7 +24,6 @@ must hash to the same value, so a client can only ever sign bytes this server is
 
 from __future__ import annotations
 
-import base64
 import json
 import secrets
 import string
@@ -32,6 +31,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..encoding import b64url_encode
 from ..hashes import sha256
 from .clientkeys import ClientKey, KeyType, libp2p_encode
 from .config import ServerConfig
@@ -62,7 +62,7 @@ def new_nonce() -> str:
 
 def new_challenge_id() -> str:
     """A 128-bit random id, unpadded base64url (22 characters)."""
-    return base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+    return b64url_encode(secrets.token_bytes(16))
 
 
 def iso_ms(ms: int) -> str:

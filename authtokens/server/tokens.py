@@ -13,7 +13,6 @@ audience checks, and an injectable clock.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
@@ -31,11 +30,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
 
+from ..encoding import b64url_encode, multibase_b32_decode, multibase_b32_encode
 from ..errors import (
     ExpiredTokenError,
     ImmatureTokenError,
     InvalidArgumentError,
     InvalidClaimError,
+    InvalidEncodingError,
     InvalidSignatureError,
     MalformedTokenError,
     MissingClaimError,
@@ -142,22 +143,19 @@ def load_api_secret(path: str | os.PathLike[str]) -> bytes:
     """The Textile-style API secret (24 random bytes, stored multibase base32), made if absent."""
     file = Path(path)
     if not file.exists():
-        text = "b" + base64.b32encode(secrets.token_bytes(24)).decode().rstrip("=").lower()
+        text = multibase_b32_encode(secrets.token_bytes(24))
         _write_once(file, text.encode("ascii") + b"\n")
     text = file.read_text(encoding="ascii").strip()
     try:
-        if not text.startswith("b"):
-            raise ValueError("not multibase base32")
-        body = text[1:].upper()
-        return base64.b32decode(body + "=" * (-len(body) % 8))
-    except ValueError as exc:
+        return multibase_b32_decode(text, what="API secret")
+    except InvalidEncodingError as exc:
         raise InvalidArgumentError(f"cannot read API secret {file}: {exc}") from None
 
 
 def textile_api_sig(secret: bytes, msg: str) -> str:
     """Textile ``createAPISig``: ``'b'`` + base32lower(HMAC-SHA256(secret, msg)), unpadded."""
     mac = hmac.digest(secret, msg.encode("utf-8"), "sha256")
-    return "b" + base64.b32encode(mac).decode("ascii").rstrip("=").lower()
+    return multibase_b32_encode(mac)
 
 
 # --- signing ---------------------------------------------------------------------------------
@@ -194,7 +192,7 @@ def _thumbprint(jwk: Mapping[str, Any]) -> str:
     members = ("crv", "kty", "x") if jwk["kty"] == "OKP" else ("crv", "kty", "x", "y")
     canonical = json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
     digest = hashlib.sha256(canonical.encode("utf-8")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return b64url_encode(digest)
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +231,7 @@ class TokenSigner:
     def issue(self, subject: str, *, now: float | None = None) -> IssuedToken:
         """Sign a token for ``subject`` valid from now for ``ttl`` seconds."""
         iat = int(time.time() if now is None else now)
-        jti = base64.urlsafe_b64encode(secrets.token_bytes(16)).rstrip(b"=").decode("ascii")
+        jti = b64url_encode(secrets.token_bytes(16))
         claims = {
             "iss": self.issuer,
             "aud": self.audience,
