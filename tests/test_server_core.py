@@ -54,20 +54,20 @@ from authtokens.server.schemes import (
     verify_jws,
     verify_secp256k1_digest,
 )
-from authtokens.server.stacks_signing import (
-    ascii_cv,
-    compact_size,
-    message_digest,
-    sip018_digest,
-    tuple_cv,
-    uint_cv,
-)
 from authtokens.server.tokens import (
     TokenSigner,
     WrongAudienceError,
     WrongIssuerError,
     textile_api_sig,
     verify_session_token,
+)
+from authtokens.stacks_messages import (
+    ascii_cv,
+    compact_size,
+    message_digest,
+    sip018_digest,
+    tuple_cv,
+    uint_cv,
 )
 
 # --- §2.2 vectors ---------------------------------------------------------------------------

@@ -24,9 +24,9 @@ from server_helpers import (
 from authtokens import jwt as es256k
 from authtokens.addresses import STACKS_MAINNET, stacks_address
 from authtokens.server.config import RateLimits
-from authtokens.server.stacks_signing import sip018_digest
 from authtokens.server.store import MemoryStore
 from authtokens.server.tokens import verify_session_token
+from authtokens.stacks_messages import sip018_digest
 
 Signer = Callable[[dict[str, Any]], Any]
 
@@ -110,7 +110,7 @@ def test_stacks_address_only_sign_in() -> None:
 
 
 def test_sip018_sign_in() -> None:
-    from authtokens.server.stacks_signing import ClarityValue
+    from authtokens.stacks_messages import ClarityValue
 
     secret = PrivateKey()
     pub = secret.public_key.format(compressed=True).hex()

@@ -33,9 +33,9 @@ from typing import Any
 
 from ..encoding import b64url_encode
 from ..hashes import sha256
+from ..stacks_messages import ClarityValue, ascii_cv, tuple_cv, uint_cv
 from .clientkeys import ClientKey, KeyType, libp2p_encode
 from .config import ServerConfig
-from .stacks_signing import ClarityValue, ascii_cv, tuple_cv, uint_cv
 
 __all__ = [
     "ChallengeRecord",

@@ -38,9 +38,9 @@ from ..errors import InvalidEncodingError, InvalidTokenError
 from ..hashes import sha256
 from ..keys import CURVE_ORDER, HALF_ORDER, parse_public_key
 from ..signatures import der_decode, verify_digest
+from ..stacks_messages import message_digest
 from .clientkeys import ClientKey
 from .errors import InvalidRequestError, SignatureRejectedError, UnsupportedSchemeError
-from .stacks_signing import message_digest
 
 __all__ = [
     "ALL_SCHEMES",

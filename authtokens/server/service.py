@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..hashes import sha256
+from ..stacks_messages import sip018_digest
 from .challenges import (
     ChallengeRecord,
     SignedMessage,
@@ -45,7 +46,6 @@ from .schemes import (
     verify_jws,
     verify_secp256k1_digest,
 )
-from .stacks_signing import sip018_digest
 from .store import Store, UserRecord
 from .tokens import IssuedToken, TokenSigner, textile_api_sig
 

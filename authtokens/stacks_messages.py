@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..hashes import sha256
+from .hashes import sha256
 
 __all__ = [
     "LEGACY_PREFIX",
