@@ -26,11 +26,17 @@ export function siwsMessage({ domain, address, statement, uri, chainId, nonce, i
   return lines.join("\n");
 }
 
+// Django apps protect POSTs with CSRF: send its cookie back as X-CSRFToken, as Django pages do.
+function csrfHeaders() {
+  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+  return match ? { "X-CSRFToken": decodeURIComponent(match[1]) } : {};
+}
+
 async function postJson(url, body) {
   const response = await fetch(url, {
     method: "POST",
     credentials: "same-origin",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...csrfHeaders() },
     body: JSON.stringify(body),
   });
   const payload = await response.json().catch(() => ({}));
