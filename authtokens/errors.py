@@ -322,3 +322,30 @@ class InvalidManifestError(ManifestError):
     """The manifest is not a JSON object."""
 
     code = "manifest_invalid"
+
+
+# --- the test wallet and its sign-in helper (issue 13) ----------------------------------------
+#
+#   InvalidTokenError
+#   └── SignInRefusedError       "sign_in_refused"      an app's /siws/* endpoints said no
+#   UsageError
+#   └── UnsupportedMethodError   "unsupported_method"   a wallet method the test wallet lacks
+
+__all__ += ["SignInRefusedError", "UnsupportedMethodError"]
+
+
+class SignInRefusedError(InvalidTokenError):
+    """The app refused a sign-in; ``status`` is the HTTP status, ``error`` the app's code."""
+
+    code = "sign_in_refused"
+
+    def __init__(self, message: str = "", *, status: int = 0, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(message)
+
+
+class UnsupportedMethodError(UsageError):
+    """The wallet does not implement the requested SIP-030 method."""
+
+    code = "unsupported_method"
