@@ -34,7 +34,7 @@ def register(sub: Any) -> argparse.ArgumentParser:
         "holding the public test mnemonic unless --new-mnemonic.",
     )
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (127.0.0.1)")
-    p.add_argument("--port", type=int, default=8999, help="TCP port (8999)")
+    p.add_argument("--port", type=int, default=8800, help="TCP port (8800)")
     p.add_argument(
         "--key-file",
         metavar="FILE",
