@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from .errors import InvalidAddressError
 from .hashes import hash160, sha256d
-from .keys import parse_public_key, public_key_bytes
+from .keys import parse_public_key
 
 __all__ = [
     "B58_TO_C32_VERSION",
@@ -21,10 +21,13 @@ __all__ = [
     "base58check_decode",
     "base58check_encode",
     "btc_address",
+    "c32_normalize",
     "c32_to_b58",
     "c32check_decode",
     "c32check_encode",
+    "canonical_stacks_address",
     "p2pkh_address",
+    "parse_stacks_address",
     "stacks_address",
 ]
 
@@ -122,10 +125,27 @@ def c32check_encode(version: int, payload: bytes) -> str:
     return "S" + _C32[version] + _c32encode(payload + checksum)
 
 
+# c32check (and stacks-core) read Crockford spellings: lower case, O for 0, I and L for 1.
+_C32_NORMALISE = str.maketrans("abcdefghjkmnpqrstvwxyzoOiIlL", "ABCDEFGHJKMNPQRSTVWXYZ000111")
+
+
+def c32_normalize(address: str) -> str:
+    """``address`` in canonical c32 spelling (upper case, ``O``→``0``, ``I``/``L``→``1``)."""
+    return address.translate(_C32_NORMALISE)
+
+
 def c32check_decode(address: str) -> tuple[int, bytes]:
-    """``(version, payload)`` of a Stacks c32check address; raise `InvalidAddressError`."""
+    """``(version, payload)`` of a Stacks c32check address; raise `InvalidAddressError`.
+
+    The spellings c32check normalises are accepted: lower case, ``O`` for ``0``, ``I`` or ``L``
+    for ``1`` (so ``sp3kc0…`` reads as ``SP3KC0…``); `c32check_encode` always writes the
+    canonical form. An empty payload (``"S" + version + checksum``, which c32check encodes and
+    decodes) is accepted here, since this is the generic codec; `parse_stacks_address` and
+    every verifier require the 20-byte HASH160 of an account.
+    """
     if not isinstance(address, str) or len(address) < 3 or len(address) > 128:
         raise InvalidAddressError("Stacks address must be a string of a plausible length")
+    address = c32_normalize(address)
     if address[0] != "S":
         raise InvalidAddressError("Stacks address must start with 'S'")
     version = _C32_INDEX.get(address[1])
@@ -140,7 +160,7 @@ def c32check_decode(address: str) -> tuple[int, bytes]:
         n = n * 32 + digit
     zeros = len(rest) - len(rest.lstrip("0"))
     body = b"\x00" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
-    if len(body) < 5:
+    if len(body) < 4:
         raise InvalidAddressError("Stacks address is too short")
     payload, checksum = body[:-4], body[-4:]
     if sha256d(bytes((version,)) + payload)[:4] != checksum:
@@ -150,9 +170,36 @@ def c32check_decode(address: str) -> tuple[int, bytes]:
     return version, payload
 
 
+def parse_stacks_address(address: str) -> tuple[int, bytes]:
+    """``(version, hash160)`` of a Stacks account address (20-byte payload, any version).
+
+    Accepts the spellings `c32check_decode` accepts; refuses other payload lengths, including
+    the empty payload, with `InvalidAddressError`.
+    """
+    version, payload = c32check_decode(address)
+    if len(payload) != 20:
+        raise InvalidAddressError(
+            f"Stacks address must carry a 20-byte hash, got {len(payload)} bytes"
+        )
+    return version, payload
+
+
+def canonical_stacks_address(address: str) -> str:
+    """The canonical spelling of a Stacks account address (see `parse_stacks_address`)."""
+    version, payload = parse_stacks_address(address)
+    return c32check_encode(version, payload)
+
+
 def stacks_address(public_key: str | bytes, version: int = STACKS_MAINNET) -> str:
-    """Single-signature Stacks address of a public key (compressed form hashed)."""
-    return c32check_encode(version, hash160(public_key_bytes(public_key)))
+    """Single-signature Stacks address of a public key, hashing the key **as given**.
+
+    As stacks.js ``getAddressFromPublicKey`` does: a compressed key (what wallets use) gives
+    the usual address, an uncompressed key its own, different address. The key is validated
+    first (`InvalidKeyError`).
+    """
+    parse_public_key(public_key)  # first: it refuses non-hex, which fromhex would raise on
+    raw = bytes.fromhex(public_key) if isinstance(public_key, str) else bytes(public_key)
+    return c32check_encode(version, hash160(raw))
 
 
 def b58_to_c32(address: str) -> str:
