@@ -433,3 +433,22 @@ def test_cli_wallet_serves_on_loopback_and_warns(tmp_path: Path) -> None:
 def test_sign_in_refused_error_carries_the_apps_answer() -> None:
     exc = SignInRefusedError("refused", status=401, error="domain_mismatch")
     assert (exc.code, exc.status, exc.error) == ("sign_in_refused", 401, "domain_mismatch")
+
+
+def test_rpc_sign_message_through_the_consent_popup_verifies() -> None:
+    from authtokens.stacks_messages import verify_message_signature
+
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    c = _client(wallet)
+    request_id = _rpc(c, "stx_signMessage", {"message": "Sign <in> to Example"}).json()["request"]
+    page = c.get(f"/rpc/consent/{request_id}").text
+    assert "Sign &lt;in&gt; to Example" in page
+    c.post(
+        f"/rpc/consent/{request_id}",
+        data={"csrf": _csrf(page), "account": "2", "decision": "approve"},
+    )
+    result = c.get(f"/rpc/requests/{request_id}", headers={"origin": APP}).json()["response"]
+    signer = verify_message_signature(
+        "Sign <in> to Example", result["result"]["signature"], address=wallet.stx_address(2)
+    )
+    assert signer == result["result"]["publicKey"]

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 
 from authtokens import decode_auth_response, generate_transit_key, make_auth_request
 from authtokens.bip39 import validate_mnemonic
+from authtokens.clarity import Cl, serialize_hex
 from authtokens.errors import (
     DecryptionError,
     ExpiredTokenError,
     InvalidArgumentError,
     InvalidMnemonicError,
     InvalidSignatureError,
+    InvalidTokenError,
     RedirectOriginError,
     UnsupportedMethodError,
 )
+from authtokens.stacks_messages import verify_message_signature, verify_structured_data
 from authtokens.testing import TEST_MNEMONIC, AuthAnswer, Misbehaviour, TestWallet
 from authtokens.transport import auth_request_url, auth_response_from_url
 from authtokens.wallet import Wallet
@@ -178,3 +183,96 @@ def test_importing_authtokens_testing_does_not_import_pytest() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "False"
+
+
+# --- SIP-030 signing --------------------------------------------------------------------
+
+DOMAIN = Cl.tuple(
+    {
+        "name": Cl.string_ascii("Example App"),
+        "version": Cl.string_ascii("1.0.0"),
+        "chain-id": Cl.uint(1),
+    }
+)
+MESSAGE = Cl.tuple({"action": Cl.string_ascii("sign-in"), "nonce": Cl.string_ascii("foobarbaz1")})
+
+
+def test_sign_message_answers_rsv_and_public_key_that_verify() -> None:
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    account = wallet.account(1)
+    answer = wallet.request("stx_signMessage", {"message": "Hello, World!"}, account=1)
+    assert set(answer) == {"signature", "publicKey"}
+    assert re.fullmatch(r"[0-9a-f]{130}", answer["signature"])
+    assert answer["signature"][128:] in ("00", "01")
+    assert answer["publicKey"] == account.stx_public_key
+    signer = verify_message_signature(
+        "Hello, World!", answer["signature"], address=account.stx_mainnet_address
+    )
+    assert signer == account.stx_public_key
+
+
+def test_sign_structured_message_takes_connects_hex() -> None:
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    account = wallet.account(0)
+    params = {"domain": serialize_hex(DOMAIN), "message": "0x" + serialize_hex(MESSAGE)}
+    answer = wallet.request("stx_signStructuredMessage", params)
+    assert answer["publicKey"] == account.stx_public_key
+    signer = verify_structured_data(
+        answer["signature"], domain=DOMAIN, message=MESSAGE, address=account.stx_mainnet_address
+    )
+    assert signer == account.stx_public_key
+    # Leather's stx_signMessage with messageType "structured" answers the same.
+    same = wallet.request("stx_signMessage", {**params, "messageType": "structured"})
+    assert same == answer
+    assert wallet.request("stx_signStructuredMessage", {"domain": DOMAIN, "message": MESSAGE}) == (
+        answer
+    )
+
+
+@pytest.mark.parametrize("fault", [Misbehaviour.WRONG_KEY, Misbehaviour.TAMPERED])
+def test_misbehaving_message_signatures_do_not_verify(fault: Misbehaviour) -> None:
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    address = wallet.stx_address(0)
+    answer = wallet.request("stx_signMessage", {"message": "hi"}, misbehave=fault)
+    assert answer["publicKey"] == wallet.account(0).stx_public_key
+    with pytest.raises(InvalidTokenError):
+        verify_message_signature("hi", answer["signature"], address=address)
+    params = {"domain": serialize_hex(DOMAIN), "message": serialize_hex(MESSAGE)}
+    structured = TestWallet(TEST_MNEMONIC, misbehave=fault).request(
+        "stx_signStructuredMessage", params
+    )
+    with pytest.raises(InvalidTokenError):
+        verify_structured_data(
+            structured["signature"], domain=DOMAIN, message=MESSAGE, address=address
+        )
+
+
+def test_wrong_domain_structured_signature_fails_under_the_apps_domain() -> None:
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    params = {"domain": serialize_hex(DOMAIN), "message": serialize_hex(MESSAGE)}
+    answer = wallet.request(
+        "stx_signStructuredMessage", params, misbehave=Misbehaviour.WRONG_DOMAIN
+    )
+    with pytest.raises(InvalidTokenError):
+        verify_structured_data(
+            answer["signature"], domain=DOMAIN, message=MESSAGE, public_key=answer["publicKey"]
+        )
+    with pytest.raises(InvalidArgumentError, match="does not apply"):
+        wallet.request("stx_signMessage", {"message": "x"}, misbehave=Misbehaviour.WRONG_DOMAIN)
+
+
+def test_bad_signing_params_are_usage_errors() -> None:
+    wallet = TestWallet()
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("stx_signMessage", {}),
+        ("stx_signMessage", {"message": 5}),
+        ("stx_signStructuredMessage", {"domain": "zz", "message": serialize_hex(MESSAGE)}),
+        ("stx_signStructuredMessage", {"domain": serialize_hex(MESSAGE), "message": "0c"}),
+        (
+            "stx_signStructuredMessage",
+            {"domain": serialize_hex(MESSAGE), "message": serialize_hex(MESSAGE)},
+        ),
+    ]
+    for method, params in cases:
+        with pytest.raises(InvalidArgumentError):
+            wallet.request(method, params)

@@ -29,11 +29,13 @@ from ..auth_request import AuthRequest, verify_auth_request
 from ..auth_response import DEFAULT_HUB_URL, make_auth_response_for_request
 from ..bip39 import generate_mnemonic, validate_mnemonic
 from ..claims import Timestamp, resolve_now
+from ..clarity import Cl, ClarityValue, StringAsciiCV, TupleCV, deserialize
 from ..encoding import b64url_encode
-from ..errors import InvalidArgumentError, UnsupportedMethodError
+from ..errors import InvalidArgumentError, MalformedClarityValueError, UnsupportedMethodError
 from ..hashes import sha256
 from ..jsjson import dumps
 from ..keys import generate_transit_key, get_public_key
+from ..stacks_messages import check_domain, sign_message, sign_structured_data
 
 # transport.py becomes urls.py in the layout work; only these two helpers are used.
 from ..transport import auth_request_from_url, redirect_with_auth_response
@@ -103,6 +105,8 @@ _AUTH_RESPONSE_FAULTS = frozenset(
         Misbehaviour.WRONG_TRANSIT_KEY,
     }
 )
+_MESSAGE_FAULTS = frozenset({Misbehaviour.WRONG_KEY, Misbehaviour.TAMPERED})
+_STRUCTURED_FAULTS = _MESSAGE_FAULTS | {Misbehaviour.WRONG_DOMAIN}
 WRONG_DOMAIN = "https://wrong-domain.example"
 
 
@@ -304,6 +308,56 @@ class TestWallet:
         }
         return {"addresses": [entry]}
 
+    def _sign_message(
+        self, params: dict[str, Any], account: int, misbehave: Misbehaviour | None
+    ) -> dict[str, Any]:
+        if params.get("messageType", "utf8") == "structured":
+            return self._sign_structured(params, account, misbehave)
+        fault = self._fault(misbehave, _MESSAGE_FAULTS)
+        message = params.get("message")
+        if not isinstance(message, str):
+            raise InvalidArgumentError("params.message must be a string")
+        chosen = self.account(account)
+        key = chosen.stx_private_key
+        if fault is Misbehaviour.WRONG_KEY:
+            key = other_private_key(key)
+        elif fault is Misbehaviour.TAMPERED:
+            message += " "
+        return {"signature": sign_message(key, message), "publicKey": chosen.stx_public_key}
+
+    def _sign_structured(
+        self, params: dict[str, Any], account: int, misbehave: Misbehaviour | None
+    ) -> dict[str, Any]:
+        fault = self._fault(misbehave, _STRUCTURED_FAULTS)
+        domain = check_domain(_clarity_param(params, "domain"))
+        message = _clarity_param(params, "message")
+        chosen = self.account(account)
+        key = chosen.stx_private_key
+        if fault is Misbehaviour.WRONG_KEY:
+            key = other_private_key(key)
+        elif fault is Misbehaviour.TAMPERED:
+            message = Cl.some(message)
+        elif fault is Misbehaviour.WRONG_DOMAIN:
+            name = domain["name"]
+            assert isinstance(name, StringAsciiCV)  # check_domain made sure
+            domain = TupleCV.of({**domain.to_dict(), "name": Cl.string_ascii(name.value + "!")})
+        # Wallets deserialise with stacks.js and sign what its serializeCV writes.
+        signature = sign_structured_data(key, domain=domain, message=message, key_order="stacks.js")
+        return {"signature": signature, "publicKey": chosen.stx_public_key}
+
+
+def _clarity_param(params: Mapping[str, Any], name: str) -> ClarityValue:
+    """A Clarity value given as hex (what Connect 8 sends) or as a `ClarityValue`."""
+    value = params.get(name)
+    if isinstance(value, ClarityValue):
+        return value
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"params.{name} must be a Clarity value as hex")
+    try:
+        return deserialize(value)
+    except MalformedClarityValueError as exc:
+        raise InvalidArgumentError(f"params.{name}: {exc.message}") from None
+
 
 def _tampered(token: str, stx_address: str) -> str:
     """The token with its profile's STX addresses replaced, the signature kept."""
@@ -317,4 +371,6 @@ _Handler = Callable[[TestWallet, dict[str, Any], int, Misbehaviour | None], dict
 _METHODS: dict[str, _Handler] = {
     "getAddresses": TestWallet._get_addresses,
     "stx_getAddresses": TestWallet._get_addresses,
+    "stx_signMessage": TestWallet._sign_message,
+    "stx_signStructuredMessage": TestWallet._sign_structured,
 }
