@@ -452,3 +452,36 @@ def test_rpc_sign_message_through_the_consent_popup_verifies() -> None:
         "Sign <in> to Example", result["result"]["signature"], address=wallet.stx_address(2)
     )
     assert signer == result["result"]["publicKey"]
+
+
+def test_the_consent_popup_warns_when_a_siws_message_names_another_site() -> None:
+    from authtokens.siws import create_message
+
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    c = _client(wallet)
+
+    def consent(domain: str) -> str:
+        text = create_message(
+            domain=domain, address=wallet.stx_address(0), uri=APP, nonce="abcdefgh1"
+        )
+        request_id = _rpc(c, "stx_signMessage", {"message": text}).json()["request"]
+        page: str = c.get(f"/rpc/consent/{request_id}").text
+        return page
+
+    assert "phishing" not in consent("localhost:3000")
+    warned = consent("bank.example")
+    assert "signs you in to bank.example, but http://localhost:3000 asks" in warned
+
+
+def test_the_consent_popup_shows_structured_data_decoded() -> None:
+    from authtokens.clarity import Cl, serialize_hex
+
+    c = _client()
+    domain = Cl.tuple(
+        {"name": Cl.string_ascii("Pets"), "version": Cl.string_ascii("1"), "chain-id": Cl.uint(1)}
+    )
+    params = {"domain": serialize_hex(domain), "message": serialize_hex(Cl.string_ascii("hi"))}
+    request_id = _rpc(c, "stx_signStructuredMessage", params).json()["request"]
+    page = c.get(f"/rpc/consent/{request_id}").text
+    assert "Pets" in page
+    assert "StringAsciiCV(value=&#x27;hi&#x27;)" in page

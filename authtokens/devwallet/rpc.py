@@ -14,8 +14,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from ..errors import AuthTokenError, UnsupportedMethodError, UsageError
+from ..clarity import deserialize
+from ..errors import (
+    AuthTokenError,
+    MalformedClarityValueError,
+    MalformedMessageError,
+    UnsupportedMethodError,
+    UsageError,
+)
+from ..siws import parse_message
 from ..testing.wallet import TestWallet
 
 __all__ = [
@@ -130,11 +139,35 @@ def describe(pending: Pending) -> tuple[list[tuple[str, str]], list[str]]:
     if pending.method in ("getAddresses", "stx_getAddresses"):
         network = str(params.get("network", "the wallet's default network"))
         return [("Shares", "your STX address and public key"), ("Network", network)], []
-    if pending.method == "stx_signMessage":
-        return [("Message", str(params.get("message", "")))], []
-    if pending.method == "stx_signStructuredMessage":
+    if pending.method == "stx_signMessage" and params.get("messageType") != "structured":
+        text = str(params.get("message", ""))
+        return [("Message", text)], _siws_warnings(text, pending.origin)
+    if pending.method in ("stx_signMessage", "stx_signStructuredMessage"):
         return [
-            ("Domain (Clarity hex)", str(params.get("domain", ""))),
-            ("Message (Clarity hex)", str(params.get("message", ""))),
+            ("Domain", _clarity_text(params.get("domain"))),
+            ("Message", _clarity_text(params.get("message"))),
         ], []
     return [("Params", repr(params))], []
+
+
+def _clarity_text(value: object) -> str:
+    try:
+        return repr(deserialize(value)) if isinstance(value, str) else repr(value)
+    except MalformedClarityValueError:
+        return f"{value} (not a Clarity value)"
+
+
+def _siws_warnings(text: str, origin: str) -> list[str]:
+    """The wallet-side check of EIP-4361, which no Stacks wallet makes: a Sign-In with Stacks
+    message must name the site asking for the signature."""
+    try:
+        message = parse_message(text)
+    except MalformedMessageError:
+        return []
+    asking = urlsplit(origin).netloc
+    if message.domain == asking:
+        return []
+    return [
+        f"This message signs you in to {message.domain}, but {origin} asks for it: "
+        "a site signing you in elsewhere is phishing."
+    ]
