@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
+import json
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
@@ -12,6 +15,7 @@ import sys
 import time
 import urllib.request
 import warnings
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -403,31 +407,89 @@ def _free_port() -> int:
         return port
 
 
-def test_cli_wallet_serves_on_loopback_and_warns(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _serve(tmp_path: Path, *flags: str) -> Iterator[tuple[str, list[str]]]:
+    """``authtokens wallet`` in a subprocess on a free loopback port; yields its base URL and,
+    after exit, its stderr lines (in the list)."""
     port = _free_port()
     key_file = tmp_path / "k.json"
     command = [sys.executable, "-m", "authtokens", "wallet", "--port", str(port)]
-    command += ["--key-file", str(key_file), "--auto-approve", "--no-manifest"]
+    command += ["--key-file", str(key_file), "--no-manifest", *flags]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    stderr: list[str] = []
     try:
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:  # noqa: S310
                     assert r.status == 200
                     break
             except OSError:
                 assert process.poll() is None, "the dev wallet exited"
                 assert time.monotonic() < deadline, "the dev wallet did not start"
                 time.sleep(0.1)
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/provider.js", timeout=2) as r:
-            assert b'"autoApprove": true' in r.read()
-        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        yield base, stderr
     finally:
         process.terminate()
         _, err = process.communicate(timeout=20)
-    assert "PUBLIC TEST MNEMONIC" in err
-    assert str(key_file) in err
+        stderr.extend(err.splitlines())
+
+
+def test_cli_wallet_serves_on_loopback_and_warns(tmp_path: Path) -> None:
+    with _serve(tmp_path, "--auto-approve") as (base, stderr):
+        with urllib.request.urlopen(base + "/provider.js", timeout=2) as r:  # noqa: S310
+            assert b'"autoApprove": true' in r.read()
+        assert stat.S_IMODE((tmp_path / "k.json").stat().st_mode) == 0o600
+    assert any("PUBLIC TEST MNEMONIC" in line for line in stderr)
+    assert any(str(tmp_path / "k.json") in line for line in stderr)
+
+
+NODE = shutil.which("node")
+DRIVER = Path(__file__).parent / "js" / "provider_driver.mjs"
+
+
+def _drive(base: str, mode: str) -> dict[str, Any]:
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, str(DRIVER), base, mode], capture_output=True, text=True, timeout=60, check=True
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the provider script")
+@pytest.mark.parametrize(("mode", "account"), [("auto", 0), ("approve", 1)])
+def test_provider_script_answers_a_page(tmp_path: Path, mode: str, account: int) -> None:
+    from authtokens.stacks_messages import verify_message_signature
+
+    wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
+    flags = ["--auto-approve"] if mode == "auto" else []
+    with _serve(tmp_path, *flags) as (base, _):
+        out = _drive(base, mode)
+    assert out["registered"] == ["AuthtokensDevWallet"]
+    assert out["same"] is True
+    assert out["popups"] == (0 if mode == "auto" else 3)
+    addresses = out["addresses"]["resolved"]
+    assert addresses["result"] == wallet.request("getAddresses", account=account)
+    signed = out["signed"]["resolved"]["result"]
+    signer = verify_message_signature(
+        "Hello from a page", signed["signature"], address=wallet.stx_address(account)
+    )
+    assert signer == signed["publicKey"]
+    assert out["unknown"]["rejected"]["error"]["code"] == -32601
+
+
+@pytest.mark.skipif(NODE is None, reason="needs node to run the provider script")
+@pytest.mark.parametrize("mode", ["deny", "close"])
+def test_provider_script_rejects_when_the_user_says_no(tmp_path: Path, mode: str) -> None:
+    with _serve(tmp_path) as (base, _):
+        out = _drive(base, mode)
+    for name in ("addresses", "signed"):
+        assert out[name]["rejected"]["error"] == {
+            "code": -32000,
+            "message": "User rejected request",
+        }
 
 
 def test_sign_in_refused_error_carries_the_apps_answer() -> None:
