@@ -281,7 +281,8 @@ class TestWallet:
         ``{"addresses": [{"symbol": "STX", "address", "publicKey"}]}``; ``stx_signMessage``
         (``{"message"}``) and ``stx_signStructuredMessage`` (``{"domain", "message"}``, Clarity
         values as hex, as `@stacks/connect` 8 sends them) give ``{"signature", "publicKey"}``
-        with a 130-hex RSV signature by the account's STX key. Raises
+        with a 130-hex RSV signature by the account's STX key. Only the STX entry is given
+        (Leather adds Bitcoin ones; this wallet has no Bitcoin keys). Raises
         `UnsupportedMethodError` for other methods and `InvalidArgumentError` for bad params.
         """
         if params is None:
