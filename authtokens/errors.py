@@ -31,7 +31,7 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
-    │   ├── SignInRefusedError           "sign_in_refused"
+    │   ├── SignInRefusedError           "app_refused"
     │   └── VerificationFailedError      "verification_failed"  (several checks at once)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
@@ -452,7 +452,7 @@ class InvalidMessageFieldError(InvalidArgumentError):
 # --- the test wallet and its sign-in helper (issue 13) ----------------------------------------
 #
 #   InvalidTokenError
-#   └── SignInRefusedError       "sign_in_refused"      an app's /siws/* endpoints said no
+#   └── SignInRefusedError       "app_refused"          an app's /siws/* endpoints said no
 #   UsageError
 #   └── UnsupportedMethodError   "unsupported_method"   a wallet method the test wallet lacks
 
@@ -462,7 +462,8 @@ __all__ += ["SignInRefusedError", "UnsupportedMethodError"]
 class SignInRefusedError(InvalidTokenError):
     """The app refused a sign-in; ``status`` is the HTTP status, ``error`` the app's code."""
 
-    code = "sign_in_refused"
+    # Not "sign_in_refused": that is the sign-in server's own refusal (authtokens.server).
+    code = "app_refused"
 
     def __init__(self, message: str = "", *, status: int = 0, error: str | None = None) -> None:
         self.status = status

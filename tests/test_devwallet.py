@@ -28,8 +28,6 @@ with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is
 from authtokens import decode_auth_response, generate_transit_key, jwt, make_auth_request
 from authtokens.auth_request import AuthRequest
 from authtokens.cli import main
-from authtokens.devwallet.app import create_app
-from authtokens.devwallet.keyfile import load_or_create_keyfile
 from authtokens.errors import (
     InvalidArgumentError,
     InvalidMnemonicError,
@@ -37,6 +35,8 @@ from authtokens.errors import (
     SignInRefusedError,
 )
 from authtokens.testing import TEST_MNEMONIC, Misbehaviour, TestWallet
+from authtokens.testing.devwallet.app import create_app
+from authtokens.testing.devwallet.keyfile import load_or_create_keyfile
 from authtokens.transport import auth_request_url, auth_response_from_url
 
 APP = "http://localhost:3000"
@@ -494,7 +494,7 @@ def test_provider_script_rejects_when_the_user_says_no(tmp_path: Path, mode: str
 
 def test_sign_in_refused_error_carries_the_apps_answer() -> None:
     exc = SignInRefusedError("refused", status=401, error="domain_mismatch")
-    assert (exc.code, exc.status, exc.error) == ("sign_in_refused", 401, "domain_mismatch")
+    assert (exc.code, exc.status, exc.error) == ("app_refused", 401, "domain_mismatch")
 
 
 def test_rpc_sign_message_through_the_consent_popup_verifies() -> None:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ..auth_response import DEFAULT_HUB_URL
 from ..claims import DEFAULT_LEEWAY
-from ..devwallet.cli import register as register_wallet
+from ..testing.devwallet.cli import register as register_wallet
 from .io import EXIT_USAGE, print_error
 from .keys import cmd_derive, cmd_keygen
 from .signin import cmd_make_request, cmd_make_response

@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..clarity import deserialize
-from ..errors import (
+from ...clarity import deserialize
+from ...errors import (
     AuthTokenError,
     MalformedClarityValueError,
     MalformedMessageError,
     UnsupportedMethodError,
     UsageError,
 )
-from ..siws import parse_message
-from ..testing.wallet import TestWallet
+from ...siws import parse_message
+from ..wallet import TestWallet
 
 __all__ = [
     "INVALID_PARAMS",

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from ..checks import Check
+from ...checks import Check
 
 __all__ = [
     "CHECK_WORDS",

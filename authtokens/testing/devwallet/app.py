@@ -40,17 +40,17 @@ from starlette.routing import Route
 
 from scopes import describe_scope
 
-from .. import __version__, jwt
-from ..auth_request import AuthRequest, check_auth_request, verify_auth_request
-from ..auth_response import check_auth_response
-from ..checks import Check
-from ..errors import InvalidArgumentError, InvalidTokenError, ManifestError
-from ..manifest import app_display, fetch_manifest_async
-from ..origins import origin_of
-from ..testing.wallet import TEST_MNEMONIC, TestWallet
+from ... import __version__, jwt
+from ...auth_request import AuthRequest, check_auth_request, verify_auth_request
+from ...auth_response import check_auth_response
+from ...checks import Check
+from ...errors import InvalidArgumentError, InvalidTokenError, ManifestError
+from ...manifest import app_display, fetch_manifest_async
+from ...origins import origin_of
 
 # transport.py becomes urls.py in the layout work.
-from ..transport import auth_request_from_url, auth_response_from_url
+from ...transport import auth_request_from_url, auth_response_from_url
+from ..wallet import TEST_MNEMONIC, TestWallet
 from . import pages
 from .rpc import Pending, RequestBook, describe
 

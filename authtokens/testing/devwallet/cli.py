@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from ..errors import UsageError
-from ..manifest import fetch_manifest_async
-from ..testing.wallet import Misbehaviour, TestWallet
+from ...errors import UsageError
+from ...manifest import fetch_manifest_async
+from ..wallet import Misbehaviour, TestWallet
 from .keyfile import default_keyfile_path, load_or_create_keyfile
 
 __all__ = ["register", "run_wallet"]

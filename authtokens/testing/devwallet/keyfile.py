@@ -15,9 +15,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..bip39 import generate_mnemonic, validate_mnemonic
-from ..errors import InvalidArgumentError, InvalidMnemonicError
-from ..testing.wallet import TEST_MNEMONIC
+from ...bip39 import generate_mnemonic, validate_mnemonic
+from ...errors import InvalidArgumentError, InvalidMnemonicError
+from ..wallet import TEST_MNEMONIC
 
 __all__ = ["KeyFile", "default_keyfile_path", "load_or_create_keyfile"]
 
