@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import html
 import json
 import os
@@ -547,3 +549,13 @@ def test_the_consent_popup_shows_structured_data_decoded() -> None:
     page = c.get(f"/rpc/consent/{request_id}").text
     assert "Pets" in page
     assert "StringAsciiCV(value=&#x27;hi&#x27;)" in page
+
+
+def test_pages_cannot_be_framed_and_leak_no_referrer() -> None:
+    c = _client()
+    response = c.get("/auth", params={"authRequest": _request(generate_transit_key())})
+    assert response.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "no-referrer"
+    digest = base64.b64encode(hashlib.sha256(b"window.close()").digest()).decode()
+    assert f"'sha256-{digest}'" in c.get("/").headers["content-security-policy"]

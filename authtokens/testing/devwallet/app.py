@@ -24,6 +24,8 @@ form post must be this server's own, so another site cannot approve anything.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 import secrets
@@ -61,6 +63,19 @@ DEFAULT_ACCOUNTS = 3
 _MAX_BODY = 256 * 1024
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _NO_STORE = {"cache-control": "no-store"}
+# Pages: no framing (a consent page under another site's clicks), no Referer (the page URL
+# carries the authRequest, and the app's icon is loaded from elsewhere), no script but the
+# popup's window.close().
+_CLOSE_HASH = base64.b64encode(hashlib.sha256(pages.CLOSE_SCRIPT.encode()).digest()).decode()
+_PAGE_HEADERS = {
+    **_NO_STORE,
+    "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    f"img-src http: https: data:; script-src 'sha256-{_CLOSE_HASH}'; "
+    "frame-ancestors 'none'; base-uri 'none'",
+    "x-frame-options": "DENY",
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+}
 _ICON = (
     "data:image/svg+xml;base64,"
     "PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHZpZXdCb3g9IjAgMCAzMiAzMiI+PHJlY3Qgd2lk"
@@ -110,7 +125,7 @@ class _DevWallet:
     # --- helpers ------------------------------------------------------------------------
 
     def html(self, text: str, status: int = 200) -> HTMLResponse:
-        return HTMLResponse(text, status, headers=_NO_STORE)
+        return HTMLResponse(text, status, headers=_PAGE_HEADERS)
 
     def message(self, title: str, text: str, status: int) -> HTMLResponse:
         return self.html(pages.message_page(title, text, test_mnemonic=self.test_mnemonic), status)

@@ -18,6 +18,7 @@ from ...checks import Check
 
 __all__ = [
     "CHECK_WORDS",
+    "CLOSE_SCRIPT",
     "AccountChoice",
     "consent_page",
     "done_page",
@@ -271,9 +272,13 @@ def rpc_consent_page(
     return _page("Wallet request", body, test_mnemonic=test_mnemonic)
 
 
+#: The one inline script of any page (the finished popup closes itself); CSP allows its hash.
+CLOSE_SCRIPT = "window.close()"
+
+
 def done_page(text: str, *, test_mnemonic: bool) -> str:
     """What the popup shows once answered; it closes itself."""
-    body = f"<p id=done>{esc(text)}</p><script>window.close()</script>"
+    body = f"<p id=done>{esc(text)}</p><script>{CLOSE_SCRIPT}</script>"
     return _page("Done", body, test_mnemonic=test_mnemonic)
 
 
