@@ -63,9 +63,10 @@ DEFAULT_ACCOUNTS = 3
 _MAX_BODY = 256 * 1024
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "[::1]"})
 _NO_STORE = {"cache-control": "no-store"}
-# Pages: no framing (a consent page under another site's clicks), no Referer (the page URL
-# carries the authRequest, and the app's icon is loaded from elsewhere), no script but the
-# popup's window.close().
+# Pages: no framing (a consent page under another site's clicks), no Referer to other sites
+# (the page URL carries the authRequest, and the app's icon is loaded from elsewhere; not
+# "no-referrer", which would make browsers send "Origin: null" on our own form posts), no
+# script but the popup's window.close().
 _CLOSE_HASH = base64.b64encode(hashlib.sha256(pages.CLOSE_SCRIPT.encode()).digest()).decode()
 _PAGE_HEADERS = {
     **_NO_STORE,
@@ -73,7 +74,7 @@ _PAGE_HEADERS = {
     f"img-src http: https: data:; script-src 'sha256-{_CLOSE_HASH}'; "
     "frame-ancestors 'none'; base-uri 'none'",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    "referrer-policy": "same-origin",
     "x-content-type-options": "nosniff",
 }
 _ICON = (
