@@ -133,7 +133,7 @@ def _check_fault(value: object) -> Misbehaviour | None:
     raise InvalidArgumentError(f"misbehave must be a Misbehaviour or None, got {value!r}")
 
 
-def other_private_key(private_key: str) -> str:
+def _other_private_key(private_key: str) -> str:
     """A valid private key (64 hex) that is not ``private_key``, the same on every run."""
     return sha256(b"authtokens.testing: not this account's key" + bytes.fromhex(private_key)).hex()
 
@@ -253,7 +253,7 @@ class TestWallet:
         )
         if fault is Misbehaviour.WRONG_KEY:
             payload = jwt.decode(response).payload
-            response = jwt.sign(payload, other_private_key(chosen.data_private_key))
+            response = jwt.sign(payload, _other_private_key(chosen.data_private_key))
         elif fault is Misbehaviour.TAMPERED:
             response = _tampered(response, self.stx_address(0 if account else 1))
         return AuthAnswer(
@@ -321,7 +321,7 @@ class TestWallet:
         chosen = self.account(account)
         key = chosen.stx_private_key
         if fault is Misbehaviour.WRONG_KEY:
-            key = other_private_key(key)
+            key = _other_private_key(key)
         elif fault is Misbehaviour.TAMPERED:
             message += " "
         return {"signature": sign_message(key, message), "publicKey": chosen.stx_public_key}
@@ -335,7 +335,7 @@ class TestWallet:
         chosen = self.account(account)
         key = chosen.stx_private_key
         if fault is Misbehaviour.WRONG_KEY:
-            key = other_private_key(key)
+            key = _other_private_key(key)
         elif fault is Misbehaviour.TAMPERED:
             message = Cl.some(message)
         elif fault is Misbehaviour.WRONG_DOMAIN:
