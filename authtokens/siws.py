@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from .addresses import (
     STACKS_MAINNET,
     STACKS_TESTNET,
+    c32_normalize,
     c32check_encode,
     parse_stacks_address,
     stacks_address,
@@ -66,8 +67,14 @@ from .errors import (
     SchemeMismatchError,
     UriMismatchError,
 )
+from .hashes import hash160 as hash160_of
 from .keys import parse_public_key
-from .stacks_messages import verify_message_signature
+from .stacks_messages import (
+    hash_message,
+    recover_candidates,
+    signature_bytes,
+    verify_digest_signature,
+)
 
 __all__ = [
     "CHAIN_ADDRESS_VERSIONS",
@@ -130,6 +137,7 @@ _MESSAGE = re.compile(
     r"(?:\nRequest ID: (?P<request_id>[^\n]+))?"
     r"(?:\nResources:(?P<resources>(?:\n- [^\n]+)*))?"
 )
+_JS_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _TIME_PARTS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"(?:Z|([+-])([0-9]{2}):([0-9]{2}))"
@@ -191,9 +199,15 @@ class VerifiedSignIn:
 
 
 def _to_datetime(value: Timestamp, what: str) -> datetime:
-    seconds = to_seconds(value, what)
     # JS dates have millisecond precision: floor to the millisecond as Date(ms) does.
-    ms = math.floor(seconds * 1000)
+    if isinstance(value, datetime):
+        to_seconds(value, what)  # refuses naive datetimes
+        delta = value.astimezone(UTC) - _EPOCH
+        ms = (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    elif type(value) is int:
+        ms = value * 1000
+    else:
+        ms = math.floor(to_seconds(value, what) * 1000)
     if not 0 <= ms < 253402300800000:  # toISOString's plain four-digit years
         raise InvalidMessageFieldError(f"{what} must lie between 1970 and 9999")
     return datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=(ms % 1000) * 1000)
@@ -205,6 +219,11 @@ def _iso(value: datetime) -> str:
 
 
 def _parse_time(text: str, what: str) -> datetime:
+    if _JS_ISO.fullmatch(text):  # toISOString's form, what wallets sign: the C parser suffices
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise MalformedMessageError(f"{what} is not a valid date and time") from None
     m = _TIME_PARTS.fullmatch(text)
     if m is None:
         raise MalformedMessageError(f"{what} is not an RFC 3339 timestamp")
@@ -279,7 +298,7 @@ def create_message(
         version_byte, hash160 = parse_stacks_address(address)
     except InvalidAddressError as exc:
         raise InvalidMessageFieldError(f"address is invalid: {exc.message}") from None
-    when = _to_datetime(resolve_now(issued_at), "issued_at")
+    when = _to_datetime(resolve_now(None) if issued_at is None else issued_at, "issued_at")
     lines = [
         f"{scheme + '://' if scheme else ''}{domain} {_HEADER}",
         c32check_encode(version_byte, hash160),
@@ -324,6 +343,11 @@ def parse_message(text: str) -> SiwsMessage:
     `create_message` accepts. Raises `MalformedMessageError` (code ``malformed_message``)
     otherwise, and never anything else.
     """
+    return _parse(text)[0]
+
+
+def _parse(text: str) -> tuple[SiwsMessage, bytes]:
+    """`parse_message`, and the HASH160 the address carries (so verifying needs no encode)."""
     if not isinstance(text, str):
         raise MalformedMessageError(f"message must be a string, got {type(text).__name__}")
     if len(text) > MAX_MESSAGE_LENGTH:
@@ -339,12 +363,12 @@ def parse_message(text: str) -> SiwsMessage:
     if versions is None:
         raise MalformedMessageError(f"chain ID {chain_id} is not a known Stacks chain")
     address = m.group("address")
+    if c32_normalize(address) != address:
+        raise MalformedMessageError("address is not in canonical c32 spelling")
     try:
         version, hash160 = parse_stacks_address(address)
     except InvalidAddressError:
         raise MalformedMessageError("address is not a valid Stacks address") from None
-    if c32check_encode(version, hash160) != address:
-        raise MalformedMessageError("address is not in canonical c32 spelling")
     if version not in versions:
         raise MalformedMessageError(f"address is not an address of chain {chain_id}")
     uri = m.group("uri")
@@ -356,7 +380,7 @@ def parse_message(text: str) -> SiwsMessage:
         if not all(is_uri(r) for r in resources):
             raise MalformedMessageError("a resource is not an RFC 3986 URI")
     expiration, not_before = m.group("expiration_time"), m.group("not_before")
-    return SiwsMessage(
+    message = SiwsMessage(
         domain=domain,
         address=address,
         uri=uri,
@@ -371,6 +395,7 @@ def parse_message(text: str) -> SiwsMessage:
         resources=resources,
         scheme=m.group("scheme"),
     )
+    return message, hash160
 
 
 # --- verify ---------------------------------------------------------------------------------------
@@ -438,23 +463,40 @@ def check_signature(
     *,
     public_key: str | None = None,
     legacy_prefix: bool = False,
+    hash160: bytes | None = None,
 ) -> str:
-    """Check that ``signature`` over ``text`` is by the message's address; the compressed key."""
-    version, _ = parse_stacks_address(message.address)
+    """Check that ``signature`` over ``text`` is by the message's address; the compressed key.
+
+    ``hash160`` is the address's hash when the caller has decoded it already. Raises
+    `PublicKeyMismatchError` when ``public_key`` is not the address's key, and
+    `InvalidSignatureError` when the signature is not by that address.
+    """
+    if hash160 is None:
+        hash160 = parse_stacks_address(message.address)[1]
+    digests = [hash_message(text)]
+    if legacy_prefix:
+        digests.append(hash_message(text, legacy=True))
     if public_key is not None:
+        version = _C32_ALPHABET.index(message.address[1])  # validated by parse_message
         parse_public_key(public_key)
         if stacks_address(public_key, version) != message.address:
             raise PublicKeyMismatchError("the public key does not belong to the message address")
-    try:
-        return verify_message_signature(
-            text,
-            signature,
-            public_key=public_key,
-            address=message.address,
-            legacy_prefix=legacy_prefix,
-        )
-    except (AddressMismatchError, PublicKeyMismatchError):
-        raise InvalidSignatureError("the signature was not made by the message's address") from None
+        try:
+            return verify_digest_signature(
+                digests, signature, public_key=public_key, address=message.address, version=version
+            )
+        except PublicKeyMismatchError:
+            raise InvalidSignatureError(
+                "the signature was not made by the message's address"
+            ) from None
+    # The address is compared as its HASH160: one recovery and one hash, no c32 encoding.
+    raw = signature_bytes(signature)
+    for digest in digests:
+        for key in recover_candidates(digest, raw):
+            compressed: bytes = key.format(compressed=True)
+            if hash160_of(compressed) == hash160:
+                return compressed.hex()
+    raise InvalidSignatureError("the signature was not made by the message's address")
 
 
 def verified(message: SiwsMessage, public_key: str) -> VerifiedSignIn:
@@ -462,7 +504,7 @@ def verified(message: SiwsMessage, public_key: str) -> VerifiedSignIn:
         message=message,
         address=message.address,
         public_key=public_key,
-        account_id=account_id(message.address, message.chain_id),
+        account_id=f"stacks:{message.chain_id}:{message.address}",  # both validated by parse
         chain_id=message.chain_id,
     )
 
@@ -500,7 +542,7 @@ def verify_message(
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
     now_s = resolve_now(now)
-    message = parse_message(text)
+    message, hash160 = _parse(text)
     check_fields(
         message,
         domain=domain,
@@ -514,13 +556,20 @@ def verify_message(
         max_age=max_age,
     )
     key = check_signature(
-        text, message, signature, public_key=public_key, legacy_prefix=legacy_prefix
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
     )
     return verified(message, key)
 
 
 # --- nonces and account ids -----------------------------------------------------------------------
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_C32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
