@@ -58,6 +58,7 @@ from .errors import (
     InvalidArgumentError,
     InvalidMessageFieldError,
     InvalidSignatureError,
+    InvalidTokenError,
     IssuedInFutureError,
     MalformedMessageError,
     MessageTooOldError,
@@ -93,6 +94,7 @@ __all__ = [
     "parse_account_id",
     "parse_message",
     "verify_message",
+    "wallet_check",
 ]
 
 CHAIN_MAINNET = 1
@@ -564,6 +566,66 @@ def verify_message(
         hash160=hash160,
     )
     return verified(message, key)
+
+
+# --- for wallets ----------------------------------------------------------------------------------
+
+
+def wallet_check(
+    text: str,
+    *,
+    origin: str,
+    address: str,
+    chain_id: int,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+) -> list[InvalidTokenError]:
+    """What a wallet should check before it signs ``text`` for the site at ``origin``.
+
+    EIP-4361's wallet rule, for Stacks: the message must parse strictly; its ``domain`` must be
+    the requesting origin's host (and port); its scheme, when written, must be the origin's,
+    and without one the origin must be ``https`` (or a loopback ``http``); its chain must be the
+    wallet's ``chain_id`` and its address the account's ``address``; ``Issued At`` must not lie
+    in the future nor be older than ``max_age``, and the message must not have expired.
+    Returns every failed check as an error with its code (empty: safe to sign); never raises
+    for the message (a malformed ``origin`` or ``address`` is the wallet's bug and raises).
+    """
+    parts = _URI_SPLIT.match(origin) if isinstance(origin, str) else None
+    scheme = (parts.group(1) or "").lower() if parts else ""
+    authority = (parts.group(2) or "").lower() if parts else ""
+    if not scheme or not authority:
+        raise InvalidArgumentError("origin must look like https://host[:port]")
+    expected_address = c32check_encode(*parse_stacks_address(address))
+    try:
+        message = parse_message(text)
+    except MalformedMessageError as exc:
+        return [exc]
+    failures: list[InvalidTokenError] = []
+    if message.domain.lower() != authority:
+        failures.append(
+            DomainMismatchError(f"message is for {message.domain!r}, the request from {origin!r}")
+        )
+    host = authority.rsplit(":", 1)[0]
+    if message.scheme is not None:
+        if message.scheme.lower() != scheme:
+            failures.append(SchemeMismatchError(f"message scheme is {message.scheme!r}"))
+    elif scheme != "https" and not (scheme == "http" and host in ("localhost", "127.0.0.1")):
+        failures.append(SchemeMismatchError("without a scheme the origin must be https"))
+    if message.chain_id != chain_id:
+        failures.append(ChainMismatchError(f"message is for chain {message.chain_id}"))
+    if message.address != expected_address:
+        failures.append(AddressMismatchError("message names another account"))
+    now_s = resolve_now(now)
+    issued = message.issued_at.timestamp()
+    if issued > now_s + leeway:
+        failures.append(IssuedInFutureError("Issued At lies in the future"))
+    elif max_age is not None and now_s - issued > max_age + leeway:
+        failures.append(MessageTooOldError("message was issued too long ago"))
+    expires = message.expiration_time
+    if expires is not None and now_s >= expires.timestamp() + leeway:
+        failures.append(ExpiredTokenError("the message's Expiration Time has passed"))
+    return failures
 
 
 # --- nonces and account ids -----------------------------------------------------------------------

@@ -27,6 +27,7 @@ from authtokens.siws import (
     parse_account_id,
     parse_message,
     verify_message,
+    wallet_check,
 )
 from authtokens.stacks_messages import hash_message, sign_digest_rsv, sign_message
 
@@ -440,3 +441,62 @@ def test_account_ids() -> None:
     for call in bad:
         with pytest.raises(AuthTokenError):
             call()
+
+
+# --- the wallet's check before signing ----------------------------------------------------------
+
+
+def test_wallet_check_passes_for_the_right_site() -> None:
+    assert (
+        wallet_check(TEXT_A, origin="https://example.com", address=MAINNET, chain_id=1, now=T0)
+        == []
+    )
+    got = wallet_check(
+        TEXT_B,
+        origin="https://app.example.org:8443",
+        address=TESTNET,
+        chain_id=CHAIN_TESTNET,
+        now=TB,
+    )
+    assert got == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "codes"),
+    [
+        ({"origin": "https://evil.example.com"}, ["domain_mismatch"]),
+        ({"origin": "http://example.com"}, ["scheme_mismatch"]),
+        ({"chain_id": CHAIN_TESTNET}, ["chain_mismatch"]),
+        ({"address": stacks_address("03" + PUB[2:])}, ["address_mismatch"]),
+        ({"now": T0 - timedelta(minutes=5)}, ["issued_in_future"]),
+        ({"now": T0 + timedelta(hours=1)}, ["too_old"]),
+        (
+            {"origin": "https://evil.example.com", "chain_id": CHAIN_TESTNET},
+            ["domain_mismatch", "chain_mismatch"],
+        ),
+    ],
+    ids=["domain", "scheme", "chain", "address", "future", "old", "two_at_once"],
+)
+def test_wallet_check_reports_each_failure(kwargs: dict[str, Any], codes: list[str]) -> None:
+    args: dict[str, Any] = {
+        "origin": "https://example.com",
+        "address": MAINNET,
+        "chain_id": 1,
+        "now": T0,
+        **kwargs,
+    }
+    assert [e.code for e in wallet_check(TEXT_A, **args)] == codes
+
+
+def test_wallet_check_expired_and_malformed() -> None:
+    text = _msg(expiration_time=T0 + timedelta(seconds=30))
+    args: dict[str, Any] = {"origin": "https://example.com", "address": MAINNET, "chain_id": 1}
+    assert [e.code for e in wallet_check(text, **args, now=T0 + timedelta(seconds=90))] == [
+        "expired"
+    ]
+    assert [e.code for e in wallet_check("nope", **args, now=T0)] == ["malformed_message"]
+    with pytest.raises(InvalidArgumentError):
+        wallet_check(TEXT_A, origin="example.com", address=MAINNET, chain_id=1, now=T0)
+    local = _msg(domain="localhost:3000", uri="http://localhost:3000/")
+    args["origin"] = "http://localhost:3000"
+    assert wallet_check(local, **args, now=T0) == []
