@@ -125,7 +125,7 @@ _TIME = (
 _MESSAGE = re.compile(
     r"(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+\-.]*)://)?(?P<domain>[^\s/]+)"
     r" wants you to sign in with your Stacks account:\n"
-    r"(?P<address>S[0-9A-Z]{38,41})\n"
+    r"(?P<address>S[0-9A-Z]{20,45})\n"
     r"\n"
     r"(?:(?P<statement>[^\n]+)\n)?"
     r"\n"

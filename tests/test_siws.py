@@ -334,6 +334,9 @@ def test_parse_accepts_rfc3339_forms_and_39_char_addresses() -> None:
     address = c32check_encode(22, b"\x01" + b"\x22" * 19)
     assert len(address) == 39
     assert parse_message(_msg(address=address)).address == address
+    # Leading zero bytes make shorter addresses still: the burn address has 29 characters.
+    burn = "SP000000000000000000002Q6VF78"
+    assert parse_message(_msg(address=burn)).address == burn
 
 
 def test_statement_with_resources_word() -> None:
