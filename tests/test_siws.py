@@ -387,8 +387,13 @@ _alnum = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
     ms=st.integers(0, 999),
     testnet=st.booleans(),
     resources=st.one_of(st.none(), st.lists(st.sampled_from(["https://a.b/c", "ipfs://x"]))),
+    hash160=st.one_of(
+        st.binary(min_size=20, max_size=20),
+        st.integers(0, 19).map(lambda z: b"\x00" * z + b"\x01" * (20 - z)),
+    ),
 )
 def test_create_parse_round_trip(
+    hash160: bytes,
     nonce: str,
     statement: str | None,
     request_id: str | None,
@@ -400,7 +405,7 @@ def test_create_parse_round_trip(
     issued = datetime.fromtimestamp(seconds, UTC) + timedelta(milliseconds=ms)
     text = create_message(
         domain="example.com",
-        address=TESTNET if testnet else MAINNET,
+        address=c32check_encode(26 if testnet else 22, hash160),
         chain_id=CHAIN_TESTNET if testnet else 1,
         uri="https://example.com/",
         nonce=nonce,
@@ -410,6 +415,7 @@ def test_create_parse_round_trip(
         resources=resources,
     )
     m = parse_message(text)
+    assert m.address == c32check_encode(26 if testnet else 22, hash160)
     assert m.nonce == nonce
     assert m.issued_at == issued
     assert m.statement == (statement or None)
