@@ -518,23 +518,31 @@ def test_rpc_sign_message_through_the_consent_popup_verifies() -> None:
     assert signer == result["result"]["publicKey"]
 
 
-def test_the_consent_popup_warns_when_a_siws_message_names_another_site() -> None:
+def test_the_consent_popup_runs_the_wallet_checks_on_siws_messages() -> None:
     from authtokens.siws import create_message
 
     wallet = TestWallet.from_mnemonic(TEST_MNEMONIC)
     c = _client(wallet)
 
-    def consent(domain: str) -> str:
-        text = create_message(
-            domain=domain, address=wallet.stx_address(0), uri=APP, nonce="abcdefgh1"
-        )
+    def consent(text: str) -> str:
         request_id = _rpc(c, "stx_signMessage", {"message": text}).json()["request"]
         page: str = c.get(f"/rpc/consent/{request_id}").text
         return page
 
-    assert "phishing" not in consent("localhost:3000")
-    warned = consent("bank.example")
-    assert "signs you in to bank.example, but http://localhost:3000 asks" in warned
+    def siws(**fields: Any) -> str:
+        base = {"domain": "localhost:3000", "address": wallet.stx_address(2), "uri": APP}
+        return create_message(**{**base, "nonce": "abcdefgh1", **fields})
+
+    assert "id=warnings" not in consent(siws())
+    assert "id=warnings" not in consent("Just a plain message")
+    phishing = consent(siws(domain="bank.example"))
+    assert "id=warnings" in phishing
+    assert "domain_mismatch: message is for &#x27;bank.example&#x27;" in phishing
+    stranger = TestWallet().stx_address(0)
+    assert "address_mismatch" in consent(siws(address=stranger))
+    assert "expired" in consent(
+        siws(issued_at=time.time() - 300, expiration_time=time.time() - 200)
+    )
 
 
 def test_the_consent_popup_shows_structured_data_decoded() -> None:

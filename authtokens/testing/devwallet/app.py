@@ -383,7 +383,9 @@ class _DevWallet:
             return self.html(pages.done_page(text, test_mnemonic=self.test_mnemonic))
         if pending.response is not None:
             return self.message("Already answered", "This request was already answered.", 409)
-        details, warnings = describe(pending)
+        details, warnings = describe(
+            pending, self.wallet, accounts=len(self.choices), now=self.clock()
+        )
         page = pages.rpc_consent_page(
             request_id=pending.id,
             origin=pending.origin,

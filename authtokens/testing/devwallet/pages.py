@@ -259,7 +259,13 @@ def rpc_consent_page(
         f"<tr><th>{esc(label)}</th><td><pre>{esc(value)}</pre></td></tr>"
         for label, value in details
     )
-    alerts = "".join(f"<p class=bad>{esc(w)}</p>" for w in warnings)
+    alerts = ""
+    if warnings:
+        items = "".join(f"<li>{esc(w)}</li>" for w in warnings)
+        alerts = (
+            "<div class=bad id=warnings><p><strong>This sign-in message fails the wallet's "
+            f"checks; a real wallet should refuse it:</strong></p><ul>{items}</ul></div>"
+        )
     body = (
         f"<p>Origin: <code id=origin>{esc(origin)}</code></p>"
         f"<p>Method: <code id=method>{esc(method)}</code></p>{alerts}"

@@ -14,17 +14,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 from ...clarity import deserialize
 from ...errors import (
     AuthTokenError,
+    InvalidArgumentError,
     MalformedClarityValueError,
-    MalformedMessageError,
     UnsupportedMethodError,
     UsageError,
 )
-from ...siws import parse_message
+from ...siws import CHAIN_MAINNET, CHAIN_TESTNET, wallet_check
 from ..wallet import TestWallet
 
 __all__ = [
@@ -44,6 +43,7 @@ INVALID_PARAMS = -32602
 INTERNAL_ERROR = -32603
 USER_REJECTED = -32000
 
+SIWS_HEADER = " wants you to sign in with your Stacks account:\n"
 PENDING_LIFETIME = 600.0
 MAX_PENDING = 256
 
@@ -133,7 +133,9 @@ class RequestBook:
         return pending.response
 
 
-def describe(pending: Pending) -> tuple[list[tuple[str, str]], list[str]]:
+def describe(
+    pending: Pending, wallet: TestWallet, *, accounts: int, now: float
+) -> tuple[list[tuple[str, str]], list[str]]:
     """What the consent popup shows: (label, value) rows, and warnings."""
     params = pending.params
     if pending.method in ("getAddresses", "stx_getAddresses"):
@@ -141,7 +143,8 @@ def describe(pending: Pending) -> tuple[list[tuple[str, str]], list[str]]:
         return [("Shares", "your STX address and public key"), ("Network", network)], []
     if pending.method == "stx_signMessage" and params.get("messageType") != "structured":
         text = str(params.get("message", ""))
-        return [("Message", text)], _siws_warnings(text, pending.origin)
+        warnings = _siws_warnings(text, pending.origin, wallet, accounts=accounts, now=now)
+        return [("Message", text)], warnings
     if pending.method in ("stx_signMessage", "stx_signStructuredMessage"):
         return [
             ("Domain", _clarity_text(params.get("domain"))),
@@ -157,17 +160,21 @@ def _clarity_text(value: object) -> str:
         return f"{value} (not a Clarity value)"
 
 
-def _siws_warnings(text: str, origin: str) -> list[str]:
-    """The wallet-side check of EIP-4361, which no Stacks wallet makes: a Sign-In with Stacks
-    message must name the site asking for the signature."""
+def _siws_warnings(
+    text: str, origin: str, wallet: TestWallet, *, accounts: int, now: float
+) -> list[str]:
+    """EIP-4361's wallet rule, which no Stacks wallet applies (`authtokens.siws.wallet_check`):
+    a Sign-In with Stacks message must name the site asking, this wallet's chain and account,
+    and be current. Plain messages get no warning."""
+    if SIWS_HEADER not in text:
+        return []
+    testnet = wallet.network != "mainnet"
+    chain = CHAIN_TESTNET if testnet else CHAIN_MAINNET
+    network = "testnet" if testnet else "mainnet"
+    ours = [wallet.stx_address(i, network=network) for i in range(accounts)]
+    named = next((a for a in ours if a in text), ours[0])
     try:
-        message = parse_message(text)
-    except MalformedMessageError:
+        failures = wallet_check(text, origin=origin, address=named, chain_id=chain, now=now)
+    except InvalidArgumentError:  # no usable Origin: not a browser page
         return []
-    asking = urlsplit(origin).netloc
-    if message.domain == asking:
-        return []
-    return [
-        f"This message signs you in to {message.domain}, but {origin} asks for it: "
-        "a site signing you in elsewhere is phishing."
-    ]
+    return [f"{exc.code}: {exc.message}" for exc in failures]
