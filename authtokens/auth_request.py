@@ -94,10 +94,11 @@ class AuthRequest:
 
 def _same_origin_or_refuse(app_domain: str, uri: str, what: str) -> None:
     try:
-        if strict_origin_of(uri) != strict_origin_of(app_domain):
-            raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
+        same = strict_origin_of(uri) == strict_origin_of(app_domain)
     except InvalidArgumentError as exc:
         raise InvalidArgumentError(f"{what}: {exc}") from None
+    if not same:
+        raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
 
 
 def make_auth_request(

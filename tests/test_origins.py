@@ -240,3 +240,17 @@ def test_non_strings_raise_the_librarys_error(value: object) -> None:
     for parse in (origin_of, strict_origin_of, bare_origin_of, ascii_url):
         with pytest.raises(InvalidArgumentError):
             parse(value)  # type: ignore[arg-type]
+
+
+def test_origin_errors_name_the_claim_once() -> None:
+    # issue 9: "redirect_uri: redirect_uri '…'" had the prefix twice
+    from authtokens import make_auth_request
+
+    key = "e9b1edf5b74865cf5b9d0b18cde1da7ad6c0e25f4849c40c2a0870413146898a"
+    for uri, message in [
+        ("https://evil.example/", "redirect_uri 'https://evil.example/' is not on the origin"),
+        ("https://u@app.example.com/", "redirect_uri: URL has userinfo"),
+    ]:
+        with pytest.raises(InvalidArgumentError) as caught:
+            make_auth_request(key, app_domain="https://app.example.com", redirect_uri=uri)
+        assert str(caught.value).startswith(message)
