@@ -45,7 +45,10 @@ def _limit(text: str) -> Limit:
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Fixed-window limits per client address (``*_ip``) and per key (``*_key``).
+    """Fixed-window limits per client address (``*_ip``) and per key and address (``*_key``).
+
+    The ``*_key`` limits count per (key, client address) pair, so requests naming someone
+    else's key from a stranger's address never spend the key owner's budget (issue 11 item 2).
 
     The defaults let one client complete 60 sign-ins a minute and make 120 verify attempts in
     a burst from one address, well above the 30 and 60 the design requires.

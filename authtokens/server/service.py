@@ -147,7 +147,8 @@ class SignInService:
         limits = self.config.rate_limits
         await self._limit(
             ("challenge-ip:" + ip, limits.challenge_ip),
-            ("challenge-key:" + key.key_id, limits.challenge_key),
+            # Per key AND address: a stranger naming someone's key spends only their own budget.
+            ("challenge-key:" + key.key_id + "@" + ip, limits.challenge_key),
         )
         lifetime = self.config.challenge_ttl if ttl is None else ttl
         now_ms = int(self.clock() * 1000)
@@ -219,7 +220,7 @@ class SignInService:
             raise ChallengeExpiredError("challenge has expired")
         if record.origin != origin:
             raise OriginNotAllowedError("challenge answered from another origin than issued to")
-        await self._limit(("verify-key:" + record.key_id, limits.verify_key))
+        await self._limit(("verify-key:" + record.key_id + "@" + ip, limits.verify_key))
         message = build_message(
             self.config,
             key,

@@ -1,0 +1,120 @@
+"""One regression test per attack on the sign-in server (issue 11, items 1-5).
+
+The server twin of ``tests/test_advisories.py``: each test is named after the attack and fails
+when the defence against it is removed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+from server_helpers import ed25519_key, make_app
+
+from authtokens import ed25519
+from authtokens.errors import InvalidKeyError, InvalidSignatureError
+from authtokens.server.errors import SignatureRejectedError
+from authtokens.server.schemes import verify_ed25519
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
+NOW = 1_900_000_000.0  # one fixed rate-limit window for the whole test
+
+
+def _client(ip: str, app: Any) -> TestClient:
+    return TestClient(app, base_url="http://testserver", client=(ip, 40000))
+
+
+# --- item 2: third-party lockout ----------------------------------------------------------------
+
+
+def test_stranger_cannot_spend_a_victims_challenge_budget() -> None:
+    key, raw_hex, _ = ed25519_key()
+    app = make_app(clock=lambda: NOW)
+    with _client("198.51.100.66", app) as attacker, _client("203.0.113.7", app) as victim:
+        codes = [
+            attacker.post("/auth/challenge", json={"pubkey": raw_hex}).status_code
+            for _ in range(61)
+        ]
+        assert codes[-1] == 429  # the attacker's own budget for this key is spent
+        r = victim.post("/auth/challenge", json={"pubkey": raw_hex})
+        assert r.status_code == 200, r.text
+        signature = key.sign(r.json()["message"].encode()).hex()
+        r = victim.post("/auth/verify", json={"id": r.json()["id"], "signature": signature})
+        assert r.status_code == 200, r.text
+
+
+def test_stranger_cannot_spend_a_victims_verify_budget() -> None:
+    key, raw_hex, _ = ed25519_key()
+    app = make_app(clock=lambda: NOW)
+    with _client("198.51.100.66", app) as attacker, _client("203.0.113.7", app) as victim:
+        for _ in range(60):  # 60 challenges for the victim's key, each answered wrongly
+            ch = attacker.post("/auth/challenge", json={"pubkey": raw_hex}).json()
+            r = attacker.post("/auth/verify", json={"id": ch["id"], "signature": "00" * 64})
+            assert r.status_code == 401
+        r = victim.post("/auth/challenge", json={"pubkey": raw_hex})
+        signature = key.sign(r.json()["message"].encode()).hex()
+        r = victim.post("/auth/verify", json={"id": r.json()["id"], "signature": signature})
+        assert r.status_code == 200, r.text
+
+
+# --- item 3: Ed25519 small-order and non-canonical keys -----------------------------------------
+
+SMALL_ORDER = sorted(p.hex() for p in ed25519.SMALL_ORDER_POINTS)
+IDENTITY = bytes.fromhex("01" + "00" * 31)
+BASE_POINT = bytes.fromhex("5866666666666666666666666666666666666666666666666666666666666666")
+FORGED = BASE_POINT + (1).to_bytes(32, "little")  # R = B, S = 1: [1]B = B + [k]A when [k]A = 0
+NON_CANONICAL = [
+    "0100000000000000000000000000000000000000000000000000000000000080",  # identity, x = -0
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",  # order 2, x = -0
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p + 1 (identity)
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # y = p (= 0)
+]
+
+
+@pytest.mark.parametrize("point", SMALL_ORDER + NON_CANONICAL)
+def test_ed25519_small_order_or_non_canonical_key_refused_at_issuance(point: str) -> None:
+    app = make_app()
+    with _client("203.0.113.7", app) as c:
+        r = c.post("/auth/challenge", json={"pubkey": point})
+        assert (r.status_code, r.json()) == (400, {"error": "invalid_request"})
+    with pytest.raises(InvalidKeyError):
+        ed25519.check_public_key(bytes.fromhex(point))
+
+
+@pytest.mark.parametrize("point", SMALL_ORDER + NON_CANONICAL)
+def test_ed25519_forged_signature_refused_at_verify(point: str) -> None:
+    # Verify on its own, as for a record stored before issuance refused such keys.
+    for message in (b"", b"any challenge text"):
+        with pytest.raises(SignatureRejectedError):
+            verify_ed25519(bytes.fromhex(point), message, FORGED)
+
+
+def test_ed25519_identity_key_forgery_accepted_by_plain_openssl() -> None:
+    # Why the strict check exists: the backend alone accepts the forgery for every message.
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    Ed25519PublicKey.from_public_bytes(IDENTITY).verify(FORGED, b"any text")  # accepted
+    with pytest.raises(InvalidSignatureError):
+        ed25519.verify_strict(IDENTITY, b"any text", FORGED)
+
+
+@pytest.mark.parametrize("r_point", SMALL_ORDER)
+def test_ed25519_small_order_r_refused(r_point: str) -> None:
+    _, raw_hex, _ = ed25519_key()
+    signature = bytes.fromhex(r_point) + (1).to_bytes(32, "little")
+    with pytest.raises(InvalidSignatureError, match="small order"):
+        ed25519.verify_strict(bytes.fromhex(raw_hex), b"m", signature)
+
+
+def test_ed25519_s_not_below_group_order_refused() -> None:
+    key, raw_hex, _ = ed25519_key()
+    good = key.sign(b"m")
+    order = 2**252 + 27742317777372353535851937790883648493
+    s = int.from_bytes(good[32:], "little") + order
+    with pytest.raises(InvalidSignatureError, match="group order"):
+        ed25519.verify_strict(bytes.fromhex(raw_hex), b"m", good[:32] + s.to_bytes(32, "little"))
+    ed25519.verify_strict(bytes.fromhex(raw_hex), b"m", good)  # the honest one still verifies
