@@ -6,11 +6,20 @@ when the defence against it is removed.
 
 from __future__ import annotations
 
+import contextlib
+import json
+import socket
+import time
 import warnings
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
-from server_helpers import ed25519_key, make_app
+from server_helpers import ed25519_key, make_app, server_process
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
 from authtokens import ed25519
 from authtokens.errors import InvalidKeyError, InvalidSignatureError
@@ -118,3 +127,104 @@ def test_ed25519_s_not_below_group_order_refused() -> None:
     with pytest.raises(InvalidSignatureError, match="group order"):
         ed25519.verify_strict(bytes.fromhex(raw_hex), b"m", good[:32] + s.to_bytes(32, "little"))
     ed25519.verify_strict(bytes.fromhex(raw_hex), b"m", good)  # the honest one still verifies
+
+
+# --- item 1: slow and idle connections -----------------------------------------------------------
+
+ATTACKER = "127.0.0.2"  # Linux routes all of 127/8 to lo: a second client address for the tests
+SLOW_HEADERS = b"POST /auth/challenge HTTP/1.1\r\nHost: localhost\r\nX-Slow: " + b"a" * 200
+
+
+def _from(address: str, base: str) -> socket.socket:
+    host, port = base.removeprefix("http://").split(":")
+    s = socket.socket()
+    s.settimeout(5)
+    s.bind((address, 0))
+    s.connect((host, int(port)))
+    return s
+
+
+def _is_open(s: socket.socket, seen: bytearray | None = None) -> bool:
+    """False once the server has closed ``s``; what it sent is added to ``seen``."""
+    s.setblocking(False)
+    try:
+        while chunk := s.recv(4096):
+            if seen is not None:
+                seen += chunk
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _sign_in(base: str) -> int:
+    key, raw_hex, _ = ed25519_key()
+    try:
+        r = httpx.post(base + "/auth/challenge", json={"pubkey": raw_hex}, timeout=5)
+        signature = key.sign(r.json()["message"].encode()).hex()
+        r = httpx.post(
+            base + "/auth/verify", json={"id": r.json()["id"], "signature": signature}, timeout=5
+        )
+    except httpx.HTTPError:
+        return 0
+    return r.status_code
+
+
+def test_slow_connections_from_one_address_do_not_starve_others(tmp_path: Path) -> None:
+    # Scaled down from 1,100 connections under `ulimit -n 1024` (tools/soak.py does that one):
+    # 300 half-sent requests from one address against a server allowed 128 descriptors.
+    flags = ("--max-connections-per-ip", "16", "--header-timeout", "60")
+    with server_process("memory", tmp_path, *flags, nofile=128) as base, ExitStack() as stack:
+        held = []
+        for _ in range(300):
+            try:
+                s = stack.enter_context(_from(ATTACKER, base))
+                s.sendall(SLOW_HEADERS)
+                held.append(s)
+            except OSError:
+                pass
+        assert _sign_in(base) == 200
+        time.sleep(0.5)
+        assert sum(_is_open(s) for s in held) <= 16
+    # Hundreds of refusals, one throttled log line (with the count) per 10 s.
+    log = next(tmp_path.glob("server-*.log")).read_text()
+    assert 1 <= log.count("connections refused over the per-address cap") <= 2, log
+
+
+@pytest.mark.parametrize("phase", ["headers", "body"])
+def test_slow_request_closed_by_read_deadline(tmp_path: Path, phase: str) -> None:
+    flags = ("--header-timeout", "1", "--body-timeout", "1")
+    with server_process("memory", tmp_path, *flags) as base, _from(ATTACKER, base) as s:
+        if phase == "body":
+            s.sendall(
+                b"POST /auth/challenge HTTP/1.1\r\nHost: localhost\r\n"
+                b"Content-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            )
+        start, seen = time.monotonic(), bytearray()
+        for byte in SLOW_HEADERS:  # one byte every 0.2 s: never finishes, never idle
+            if time.monotonic() - start > 4 or not _is_open(s, seen):
+                break
+            with contextlib.suppress(OSError):
+                s.send(bytes((byte,)))
+            time.sleep(0.2)
+        assert not _is_open(s, seen), "the slow request was not cut off"
+        assert time.monotonic() - start < 3
+        if phase == "headers":
+            assert seen.startswith(b"HTTP/1.1 408 "), seen
+        assert _sign_in(base) == 200
+
+
+def test_websockets_capped_per_address(tmp_path: Path) -> None:
+    flags = ("--max-websockets-per-ip", "2")
+    with server_process("memory", tmp_path, *flags) as base, ExitStack() as stack:
+        url = base.replace("http://", "ws://") + "/ws/userauth"
+        for _ in range(2):
+            stack.enter_context(ws_connect(url, sock=_from(ATTACKER, base)))
+        with pytest.raises(InvalidStatus) as refused:
+            ws_connect(url, sock=_from(ATTACKER, base))
+        assert refused.value.response.status_code == 429
+        with ws_connect(url) as ws:  # another address still gets one
+            _, raw_hex, _ = ed25519_key()
+            ws.send(json.dumps({"type": "token", "pubkey": raw_hex}))
+            assert json.loads(ws.recv())["type"] == "challenge"

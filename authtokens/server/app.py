@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -99,11 +99,15 @@ class _Http:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise RequestTooLargeError("request body is too large")
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise RequestTooLargeError("request body is too large")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise RequestTooLargeError("request body is too large")
+                chunks.append(chunk)
+        except ClientDisconnect:
+            # Gone mid-body (or cut off by the body deadline): nobody to answer, nothing to log.
+            raise InvalidRequestError("client disconnected before the body was complete") from None
         try:
             body = strict_json(b"".join(chunks), max_depth=8)
         except InvalidEncodingError:

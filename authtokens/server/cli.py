@@ -19,6 +19,7 @@ from typing import Any
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
 from ..errors import UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
+from .limits import ConnectionLimits
 from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
@@ -106,8 +107,40 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--ws-idle-timeout",
         "AUTH_WS_IDLE_TIMEOUT",
-        "300",
+        "30",
         "seconds an idle WebSocket stays open",
+        type=float,
+    )
+    _flag(
+        p,
+        "--max-connections-per-ip",
+        "AUTH_MAX_CONNECTIONS_PER_IP",
+        str(ConnectionLimits().max_per_ip),
+        "open connections one client address (IPv6: one /64) may hold; more are reset; 0 = off",
+        type=int,
+    )
+    _flag(
+        p,
+        "--max-websockets-per-ip",
+        "AUTH_MAX_WEBSOCKETS_PER_IP",
+        str(ConnectionLimits().max_ws_per_ip),
+        "open WebSockets one client address may hold; more are answered 429; 0 = off",
+        type=int,
+    )
+    _flag(
+        p,
+        "--header-timeout",
+        "AUTH_HEADER_TIMEOUT",
+        str(ConnectionLimits().header_timeout),
+        "seconds for a request's headers to arrive (from connect or the previous response)",
+        type=float,
+    )
+    _flag(
+        p,
+        "--body-timeout",
+        "AUTH_BODY_TIMEOUT",
+        str(ConnectionLimits().body_timeout),
+        "seconds for a request's body to arrive after its headers",
         type=float,
     )
     _flag(
@@ -231,17 +264,29 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
     )
 
 
+def limits_from_args(args: argparse.Namespace) -> ConnectionLimits:
+    """The `ConnectionLimits` a parsed ``serve`` namespace describes (`UsageError` if invalid)."""
+    return ConnectionLimits(
+        max_per_ip=args.max_connections_per_ip,
+        max_ws_per_ip=args.max_websockets_per_ip,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
+    )
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the server described by ``args`` until interrupted; return the exit code."""
     import uvicorn
 
     from .app import create_app
+    from .limits import ConnectionGuard, guarded_protocols
     from .store import open_store
     from .tokens import TokenSigner, load_api_secret, load_signing_key
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
         config = config_from_args(args)
+        limits = limits_from_args(args)
         store = open_store(args.store)
         key = load_signing_key(args.token_key_file, config.token_alg)
         api_secret = load_api_secret(args.api_secret_file)
@@ -260,12 +305,15 @@ def serve(args: argparse.Namespace) -> int:
     )
     if not config.allowed_origins:
         log.warning("no --allowed-origin: browsers (which send Origin) are refused")
+    trusted = [h for h in args.forwarded_allow_ips.split(",") if h.strip()]
+    http_protocol, ws_protocol = guarded_protocols(ConnectionGuard(limits, trusted_proxies=trusted))
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=args.host,
             port=args.port,
-            ws="websockets-sansio",
+            http=http_protocol,
+            ws=ws_protocol,
             ws_max_size=max(65536, 16 * config.ws_max_size),  # hard cap; the app answers first
             log_level=args.log_level,
             lifespan="on",

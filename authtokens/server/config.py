@@ -110,7 +110,7 @@ class ServerConfig:
     allowed_origins: frozenset[str] = frozenset()
     challenge_ttl: float = 300.0
     ws_sig_timeout: float = 60.0
-    ws_idle_timeout: float = 300.0
+    ws_idle_timeout: float = 30.0
     ws_max_size: int = 4096
     ws_max_strikes: int = 3
     max_body: int = 8192
