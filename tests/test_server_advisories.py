@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import sqlite3
 import time
 import warnings
 from contextlib import ExitStack
@@ -25,6 +26,8 @@ from authtokens import ed25519
 from authtokens.errors import InvalidKeyError, InvalidSignatureError
 from authtokens.server.errors import SignatureRejectedError
 from authtokens.server.schemes import verify_ed25519
+from authtokens.server.sqlite_store import SqliteStore
+from authtokens.server.store import MemoryStore
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -228,3 +231,37 @@ def test_websockets_capped_per_address(tmp_path: Path) -> None:
             _, raw_hex, _ = ed25519_key()
             ws.send(json.dumps({"type": "token", "pubkey": raw_hex}))
             assert json.loads(ws.recv())["type"] == "challenge"
+
+
+# --- item 4: health that lies -------------------------------------------------------------------
+
+
+class _DiskFull(MemoryStore):
+    async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+        raise sqlite3.OperationalError("database or disk is full")
+
+
+def test_readiness_fails_when_the_store_cannot_write() -> None:
+    with TestClient(make_app(store=_DiskFull())) as c:
+        assert c.get("/healthz").status_code == 503
+        assert c.get("/readyz").json() == {"status": "unavailable"}
+        assert c.get("/livez").status_code == 200  # liveness does not depend on the store
+
+
+def test_readiness_fails_while_the_sqlite_file_is_locked(tmp_path: Path) -> None:
+    store = SqliteStore(str(tmp_path / "auth.db"), busy_timeout_ms=3000)
+    with TestClient(make_app(store=store, ready_timeout=0.3)) as c:
+        assert c.get("/healthz").status_code == 200
+        time.sleep(1.1)  # past the cached result
+        other = sqlite3.connect(tmp_path / "auth.db", isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        try:
+            start = time.monotonic()
+            assert c.get("/healthz").status_code == 503
+            assert time.monotonic() - start < 1.0  # the probe's deadline, not the busy timeout
+            assert c.get("/livez").status_code == 200
+        finally:
+            other.execute("ROLLBACK")
+            other.close()
+        time.sleep(3.5)  # the stuck probe finishes; the cached answer expires
+        assert c.get("/healthz").status_code == 200

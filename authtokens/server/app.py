@@ -5,7 +5,9 @@
 ``POST /auth/verify``      ``{"id", "signature", "sigEncoding"?}`` → 200 token and Textile fields
 ``WS /ws/userauth``        the Textile demo's frames (challenge-login.md §1.2, §4.5)
 ``GET /.well-known/jwks.json``  the session-token public key
-``GET /healthz``           200 ``{"status": "ok"}`` when the store answers, else 503
+``GET /healthz``           readiness: 200 ``{"status": "ok"}`` when the store takes a write
+                           within ``ready_timeout``, else 503 (also ``GET /readyz``)
+``GET /livez``             liveness: 200 while the process answers at all
 =========================  =====================================================================
 
 Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
@@ -41,6 +43,7 @@ from .errors import (
     SignInError,
     UnsupportedMediaError,
 )
+from .health import Readiness
 from .service import IssuedChallenge, SignInService
 from .store import Store
 from .tokens import TokenSigner
@@ -325,13 +328,14 @@ def create_app(
     service = SignInService(config, store, signer, api_secret, clock=clock)
     http = _Http(service)
 
+    readiness = Readiness(store, timeout=config.ready_timeout)
+
     async def healthz(request: Request) -> Response:
-        try:
-            ok = await store.ping()
-        except Exception:  # any store failure means "not ready"
-            log.exception("store ping failed")
-            ok = False
+        ok = await readiness.check()  # the store takes a write (health.py)
         return _Json({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
+
+    async def livez(request: Request) -> Response:
+        return _Json({"status": "alive"}, 200)
 
     async def jwks(request: Request) -> Response:
         return _Json(signer.jwks(), 200, headers={"cache-control": "public, max-age=300"})
@@ -366,6 +370,8 @@ def create_app(
             Route("/auth/challenge", http.preflight, methods=["OPTIONS"]),
             Route("/auth/verify", http.preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", healthz, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             WebSocketRoute("/ws/userauth", userauth),
         ],

@@ -54,8 +54,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "serve",
         help="run the key-based challenge-response sign-in server",
         description="Run the sign-in server: POST /auth/challenge, POST /auth/verify, "
-        "WS /ws/userauth, GET /.well-known/jwks.json, GET /healthz. Every option can also be "
-        "set by the AUTH_* environment variable named in its help.",
+        "WS /ws/userauth, GET /.well-known/jwks.json, GET /healthz (/readyz), GET /livez. "
+        "Every option can also be set by the AUTH_* environment variable named in its help.",
     )
     _flag(p, "--host", "AUTH_HOST", "127.0.0.1", "interface to listen on")
     _flag(p, "--port", "AUTH_PORT", "3001", "TCP port", type=int)
@@ -141,6 +141,14 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "AUTH_BODY_TIMEOUT",
         str(ConnectionLimits().body_timeout),
         "seconds for a request's body to arrive after its headers",
+        type=float,
+    )
+    _flag(
+        p,
+        "--ready-timeout",
+        "AUTH_READY_TIMEOUT",
+        "2",
+        "seconds the store's write probe may take before /healthz answers 503",
         type=float,
     )
     _flag(
@@ -261,6 +269,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         token_audience=args.token_audience,
         app_key=args.app_key,
         rate_limits=RateLimits.parse(args.rate_limits),
+        ready_timeout=args.ready_timeout,
     )
 
 

@@ -123,6 +123,7 @@ class ServerConfig:
     token_audience: str = ""  # defaults to `uri`
     app_key: str = ""  # public identifier returned as `value.key`; defaults to the token kid
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    ready_timeout: float = 2.0  # seconds the readiness write probe may take
 
     def __post_init__(self) -> None:
         for name in self.schemes:
@@ -136,7 +137,13 @@ class ServerConfig:
             raise InvalidArgumentError("domain must be ASCII and neither may contain newlines")
         if "\n" in self.statement or not self.statement.isascii():
             raise InvalidArgumentError("statement must be one line of ASCII")
-        for number in (self.challenge_ttl, self.ws_sig_timeout, self.ws_idle_timeout):
+        timeouts = (
+            self.challenge_ttl,
+            self.ws_sig_timeout,
+            self.ws_idle_timeout,
+            self.ready_timeout,
+        )
+        for number in timeouts:
             if not number > 0:
                 raise InvalidArgumentError("timeouts must be positive")
         if self.token_ttl <= 0 or self.ws_max_size < 256 or self.max_body < 256:
