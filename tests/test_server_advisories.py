@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 import warnings
 from contextlib import ExitStack
@@ -18,9 +21,10 @@ from typing import Any
 
 import httpx
 import pytest
-from server_helpers import ed25519_key, make_app, server_process
+from server_helpers import REPO, ed25519_key, free_port, make_app, server_process, wait_http
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
+from websockets.typing import Origin
 
 from authtokens import ed25519
 from authtokens.errors import InvalidKeyError, InvalidSignatureError
@@ -265,3 +269,117 @@ def test_readiness_fails_while_the_sqlite_file_is_locked(tmp_path: Path) -> None
             other.close()
         time.sleep(3.5)  # the stuck probe finishes; the cached answer expires
         assert c.get("/healthz").status_code == 200
+
+
+# --- item 5: hygiene ------------------------------------------------------------------------------
+
+
+def test_sqlite_database_created_private(tmp_path: Path) -> None:
+    with server_process("sqlite:///auth.db", tmp_path) as base:
+        assert _sign_in(base) == 200
+        for name in ("auth.db", "auth.db-wal", "auth.db-shm"):
+            mode = (tmp_path / name).stat().st_mode & 0o777
+            assert mode == 0o600, (name, oct(mode))
+
+
+def test_websocket_refused_for_origin_logs_no_error_and_is_throttled(tmp_path: Path) -> None:
+    with server_process("memory", tmp_path, "--log-level", "info") as base:
+        url = base.replace("http://", "ws://") + "/ws/userauth"
+        for _ in range(20):
+            with pytest.raises(InvalidStatus):
+                ws_connect(url, origin=Origin("http://evil.example"))
+        assert _sign_in(base) == 200
+    log = next(tmp_path.glob("server-*.log")).read_text()
+    assert "ERROR" not in log, log
+    assert log.count("WebSockets refused for their Origin") == 1, log
+
+
+def test_keep_alive_connection_survives_a_500() -> None:
+    import threading
+
+    import uvicorn
+
+    class Failing(MemoryStore):
+        async def take(self, challenge_id: str) -> bytes | None:
+            raise RuntimeError("store fault")
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(make_app(store=Failing()), host="127.0.0.1", port=port, log_level="critical")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        wait_http(f"http://127.0.0.1:{port}/livez")
+        body = b'{"id":"AAAAAAAAAAAAAAAAAAAAAA","signature":"00"}'
+        failing = (
+            b"POST /auth/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        after = b"GET /livez HTTP/1.1\r\nHost: localhost\r\n\r\n"
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(failing + after)  # pipelined: the second request follows the 500
+            seen = b""
+            with contextlib.suppress(TimeoutError):
+                while seen.count(b"HTTP/1.1 ") < 2 and (chunk := s.recv(4096)):
+                    seen += chunk
+        assert seen.startswith(b"HTTP/1.1 500 "), seen
+        assert b'{"error":"internal_error"}' in seen
+        assert b"HTTP/1.1 200 " in seen.split(b"internal_error", 1)[1], seen
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def test_two_servers_with_different_domains_on_one_store(tmp_path: Path) -> None:
+    with server_process("sqlite:///auth.db", tmp_path) as base:
+        assert _sign_in(base) == 200
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [
+        sys.executable,
+        "-m",
+        "authtokens.server",
+        "serve",
+        "--port",
+        str(free_port()),
+        "--store",
+        "sqlite:///auth.db",
+        "--domain",
+        "other.example",
+    ]
+    run = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert run.returncode == 3, run
+    assert b"the store is bound to domain 'localhost:3001'" in run.stderr, run.stderr
+    assert b"other.example" in run.stderr
+    # The same configuration still starts, and rebinding is explicit.
+    with server_process("sqlite:///auth.db", tmp_path) as base:
+        assert _sign_in(base) == 200
+    with server_process(
+        "sqlite:///auth.db", tmp_path, "--domain", "other.example", "--rebind-store-domain", "on"
+    ) as base:
+        assert httpx.get(base + "/healthz").status_code == 200
+
+
+def test_websocket_challenge_cannot_be_completed_over_http() -> None:
+    key, raw_hex, _ = ed25519_key()
+    with TestClient(make_app()) as c, c.websocket_connect("/ws/userauth") as ws:
+        ws.send_json({"type": "token", "pubkey": raw_hex})
+        frame = ws.receive_json()
+        signature = key.sign(frame["text"].encode()).hex()
+        r = c.post("/auth/verify", json={"id": frame["id"], "signature": signature})
+        assert (r.status_code, r.json()) == (401, {"error": "challenge_expired"})
+
+
+def test_http_challenge_cannot_be_completed_over_a_websocket() -> None:
+    from authtokens.server.errors import ChallengeExpiredError
+
+    key, raw_hex, _ = ed25519_key()
+    app = make_app()
+    with TestClient(app) as c:
+        ch = c.post("/auth/challenge", json={"pubkey": raw_hex}).json()
+        service = app.state.service
+        signature = key.sign(ch["message"].encode()).hex()
+        with pytest.raises(ChallengeExpiredError):
+            c.portal.call(  # type: ignore[union-attr]
+                lambda: service.complete(ch["id"], signature, ip="x", origin="", channel="ws")
+            )

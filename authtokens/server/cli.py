@@ -145,6 +145,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     )
     _flag(
         p,
+        "--rebind-store-domain",
+        "AUTH_REBIND_STORE_DOMAIN",
+        "off",
+        "start even if the store was used with another --domain/--uri, and record these "
+        "(challenges issued for the old ones then fail); off refuses to start (on/off)",
+        choices=["on", "off"],
+    )
+    _flag(
+        p,
         "--ready-timeout",
         "AUTH_READY_TIMEOUT",
         "2",
@@ -270,6 +279,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         app_key=args.app_key,
         rate_limits=RateLimits.parse(args.rate_limits),
         ready_timeout=args.ready_timeout,
+        rebind_store_domain=args.rebind_store_domain == "on",
     )
 
 

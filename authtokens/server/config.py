@@ -124,6 +124,7 @@ class ServerConfig:
     app_key: str = ""  # public identifier returned as `value.key`; defaults to the token kid
     rate_limits: RateLimits = field(default_factory=RateLimits)
     ready_timeout: float = 2.0  # seconds the readiness write probe may take
+    rebind_store_domain: bool = False  # record this domain/URI in a store bound to others
 
     def __post_init__(self) -> None:
         for name in self.schemes:

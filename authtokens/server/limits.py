@@ -31,10 +31,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import h11
-from uvicorn.protocols.http.h11_impl import H11Protocol
-from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-
 from ..errors import InvalidArgumentError
 
 __all__ = ["ConnectionGuard", "ConnectionLimits", "LogThrottle", "guarded_protocols"]
@@ -196,6 +192,10 @@ def guarded_protocols(
     guard: ConnectionGuard,
 ) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
     """uvicorn ``http`` and ``ws`` protocol classes that enforce ``guard`` (module doc)."""
+    import h11
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
     limits = guard.limits
 
     class GuardedWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -218,6 +218,13 @@ def guarded_protocols(
         def data_received(self, data: bytes) -> None:
             if not self._refused:
                 super().data_received(data)
+
+        async def send(self, message: Any) -> None:
+            await super().send(message)
+            if message["type"] == "websocket.http.response.body" and not message.get("more_body"):
+                # uvicorn 0.54 leaves this False after a denial response (our 403 for an Origin)
+                # and then logs an ERROR for every refused WebSocket.
+                self.handshake_complete = True
 
         def connection_lost(self, exc: Exception | None) -> None:
             guard.release(self._key)

@@ -191,9 +191,14 @@ class SignInService:
         *,
         ip: str,
         origin: str,
+        channel: str = "http",
         sig_encoding: Any = None,
     ) -> SignInResult:
         """Consume challenge ``challenge_id`` and verify ``signature`` for it.
+
+        ``channel`` (``"http"`` or ``"ws"``) must be the one the challenge was issued on: a
+        WebSocket challenge is answered on its socket only, so its id, once seen, cannot be
+        completed over HTTP by someone else (and vice versa).
 
         Raises `InvalidRequestError` (malformed input), `RateLimitedError`,
         `ChallengeExpiredError` (unknown, expired or already used: one code for all three),
@@ -220,6 +225,8 @@ class SignInService:
             raise ChallengeExpiredError("challenge has expired")
         if record.origin != origin:
             raise OriginNotAllowedError("challenge answered from another origin than issued to")
+        if record.channel != channel:
+            raise ChallengeExpiredError(f"{record.channel} challenge answered over {channel}")
         await self._limit(("verify-key:" + record.key_id + "@" + ip, limits.verify_key))
         message = build_message(
             self.config,
