@@ -88,11 +88,12 @@ class LogThrottle:
             return False
         self.logger.log(
             self.level,
-            "%s: %d in the last %.0f s (latest: %s)",
+            "%s: %d since the last report, %d in all (latest: %s; reported at most every %.0f s)",
             self.what,
             self.count,
-            self.interval,
+            self.total,
             detail,
+            self.interval,
         )
         self.count = 0
         self._next = now + self.interval
