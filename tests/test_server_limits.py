@@ -7,6 +7,7 @@ are in ``tests/test_server_advisories.py``.
 from __future__ import annotations
 
 import logging
+import resource
 
 import pytest
 
@@ -33,6 +34,14 @@ def test_cap_counts_per_address_and_frees_on_release() -> None:
     guard.release_ws("192.0.2.1")
     assert guard.admit_ws("192.0.2.1")
     assert guard.open == {"192.0.2.1": 2, "192.0.2.2": 1}
+
+
+def test_total_cap_counts_every_address() -> None:
+    guard = ConnectionGuard(ConnectionLimits(max_per_ip=2, max_total=3))
+    assert [guard.admit(f"192.0.2.{i}") for i in range(5)] == [True, True, True, False, False]
+    guard.release("192.0.2.0")
+    assert guard.admit("192.0.2.9")
+    assert guard.total == 3
 
 
 def test_zero_turns_a_cap_off() -> None:
@@ -82,7 +91,13 @@ def test_log_throttle_writes_one_line_per_interval_with_a_count(
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"max_per_ip": -1}, {"max_ws_per_ip": -1}, {"header_timeout": 0}, {"body_timeout": -1}],
+    [
+        {"max_per_ip": -1},
+        {"max_ws_per_ip": -1},
+        {"max_total": -1},
+        {"header_timeout": 0},
+        {"body_timeout": -1},
+    ],
 )
 def test_bad_limits_are_usage_errors(kwargs: dict[str, float]) -> None:
     with pytest.raises(InvalidArgumentError):
@@ -93,8 +108,17 @@ def test_limits_from_flags_and_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("AUTH_MAX_CONNECTIONS_PER_IP", "7")
     monkeypatch.setenv("AUTH_HEADER_TIMEOUT", "3.5")
     args = build_parser().parse_args(["serve", "--max-websockets-per-ip", "2"])
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     assert limits_from_args(args) == ConnectionLimits(
-        max_per_ip=7, max_ws_per_ip=2, header_timeout=3.5, body_timeout=10.0
+        max_per_ip=7,
+        max_total=max(64, soft - 128),  # auto: below the open-file limit
+        max_ws_per_ip=2,
+        header_timeout=3.5,
+        body_timeout=10.0,
     )
+    args = build_parser().parse_args(["serve", "--max-connections", "0"])
+    assert limits_from_args(args).max_total == 0
+    with pytest.raises(InvalidArgumentError):
+        limits_from_args(build_parser().parse_args(["serve", "--max-connections", "lots"]))
     assert ConnectionLimits().max_per_ip == 64  # the documented defaults
     assert build_parser().parse_args(["serve"]).ws_idle_timeout == 30.0

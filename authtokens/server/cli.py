@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
-from ..errors import UsageError
+from ..errors import InvalidArgumentError, UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
 from .limits import ConnectionLimits
 from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
@@ -118,6 +118,13 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         str(ConnectionLimits().max_per_ip),
         "open connections one client address (IPv6: one /64) may hold; more are reset; 0 = off",
         type=int,
+    )
+    _flag(
+        p,
+        "--max-connections",
+        "AUTH_MAX_CONNECTIONS",
+        "auto",
+        "open connections in all; more are reset; auto = the open-file limit minus 128; 0 = off",
     )
     _flag(
         p,
@@ -285,8 +292,19 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
 
 def limits_from_args(args: argparse.Namespace) -> ConnectionLimits:
     """The `ConnectionLimits` a parsed ``serve`` namespace describes (`UsageError` if invalid)."""
+    text = str(args.max_connections).strip()
+    if text == "auto":
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        total = 0 if soft == resource.RLIM_INFINITY else max(64, soft - 128)
+    elif text.isdigit():
+        total = int(text)
+    else:
+        raise InvalidArgumentError(f"--max-connections must be auto or a count, got {text!r}")
     return ConnectionLimits(
         max_per_ip=args.max_connections_per_ip,
+        max_total=total,
         max_ws_per_ip=args.max_websockets_per_ip,
         header_timeout=args.header_timeout,
         body_timeout=args.body_timeout,

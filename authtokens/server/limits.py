@@ -11,7 +11,10 @@ So the guard sits in uvicorn's protocol objects, the first code that runs for a 
   one host usually owns a whole /64). A connection over ``max_per_ip`` is aborted in
   ``connection_made`` (a reset, no parsing, no task, its descriptor freed at once); a WebSocket
   upgrade over ``max_ws_per_ip`` is answered 429 before the handshake. Peers listed as trusted
-  proxies are exempt (their clients are counted by the proxy).
+  proxies are exempt (their clients are counted by the proxy). ``max_total`` caps all
+  connections below the process's open-file limit, so that a flood from many addresses makes
+  the server refuse connections cheaply instead of failing ``accept()`` (and store files) with
+  EMFILE and logging every failure.
 - `guarded_protocols` returns subclasses of uvicorn's h11 and websockets-sansio protocols that
   consult the guard and enforce two read deadlines: a request's headers must be complete within
   ``header_timeout`` of the connection opening (or of the previous response), and its body within
@@ -45,15 +48,16 @@ _TIMED_OUT = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: 
 
 @dataclass(frozen=True, slots=True)
 class ConnectionLimits:
-    """Per-address caps (0 disables one) and read deadlines in seconds."""
+    """Per-address caps, a cap on all connections (0 disables one), read deadlines in seconds."""
 
     max_per_ip: int = 64
+    max_total: int = 0
     max_ws_per_ip: int = 16
     header_timeout: float = 10.0
     body_timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        if self.max_per_ip < 0 or self.max_ws_per_ip < 0:
+        if min(self.max_per_ip, self.max_ws_per_ip, self.max_total) < 0:
             raise InvalidArgumentError("connection caps must be 0 (off) or positive")
         for value in (self.header_timeout, self.body_timeout):
             if not (0 < value < 1e6):
@@ -134,12 +138,16 @@ class ConnectionGuard:
         self.limits = limits
         self._all_trusted, self._trusted = _trusted(trusted_proxies)
         self.open: dict[str, int] = {}
+        self.total = 0
         self.websockets: dict[str, int] = {}
         self.refused = LogThrottle(
             log, logging.WARNING, "connections refused over the per-address cap"
         )
         self.refused_ws = LogThrottle(
             log, logging.WARNING, "WebSockets refused over the per-address cap"
+        )
+        self.refused_total = LogThrottle(
+            log, logging.WARNING, "connections refused over --max-connections"
         )
         self.timed_out = LogThrottle(log, logging.INFO, "connections closed by a read deadline")
 
@@ -156,15 +164,20 @@ class ConnectionGuard:
 
     def admit(self, key: str) -> bool:
         """Count a new connection from ``key``; False (not counted) when over the cap."""
-        cap = self.limits.max_per_ip
+        cap, total = self.limits.max_per_ip, self.limits.max_total
+        if total and self.total >= total:
+            self.refused_total.event(key)
+            return False
         if cap and self.open.get(key, 0) >= cap and not self._exempt(key):
             self.refused.event(key)
             return False
         self.open[key] = self.open.get(key, 0) + 1
+        self.total += 1
         return True
 
     def release(self, key: str) -> None:
         """Forget one connection from ``key``."""
+        self.total -= 1
         n = self.open.get(key, 0) - 1
         if n > 0:
             self.open[key] = n
