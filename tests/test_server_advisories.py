@@ -292,6 +292,8 @@ def test_websocket_refused_for_origin_logs_no_error_and_is_throttled(tmp_path: P
     log = next(tmp_path.glob("server-*.log")).read_text()
     assert "ERROR" not in log, log
     assert log.count("WebSockets refused for their Origin") == 1, log
+    assert '"WebSocket /ws/userauth" 403' not in log  # uvicorn's per-handshake line
+    assert "connection rejected" not in log  # and websockets'
 
 
 def test_keep_alive_connection_survives_a_500() -> None:

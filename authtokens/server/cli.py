@@ -316,7 +316,7 @@ def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .app import create_app
-    from .limits import ConnectionGuard, guarded_protocols
+    from .limits import ConnectionGuard, guarded_protocols, quiet_handshake_logs
     from .store import open_store
     from .tokens import TokenSigner, load_api_secret, load_signing_key
 
@@ -360,6 +360,8 @@ def serve(args: argparse.Namespace) -> int:
             access_log=args.log_level == "debug",
         )
     )
+    if args.log_level != "debug":
+        quiet_handshake_logs()
     server.run()
     return 0 if server.started else 3
 

@@ -36,7 +36,13 @@ from typing import Any
 
 from ..errors import InvalidArgumentError
 
-__all__ = ["ConnectionGuard", "ConnectionLimits", "LogThrottle", "guarded_protocols"]
+__all__ = [
+    "ConnectionGuard",
+    "ConnectionLimits",
+    "LogThrottle",
+    "guarded_protocols",
+    "quiet_handshake_logs",
+]
 
 log = logging.getLogger("authtokens.server")
 _REFUSED_WS = (
@@ -102,6 +108,35 @@ class LogThrottle:
         self.count = 0
         self._next = now + self.interval
         return True
+
+
+# What uvicorn and the websockets protocol it drives log at INFO for every WebSocket.
+_HANDSHAKE_LINES = frozenset(
+    {
+        "connection open",
+        "connection closed",
+        "connection rejected (%d %s)",
+        "HTTP response sent (%d %s)",
+    }
+)
+
+
+class _NoWebSocketHandshakeLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno > logging.INFO:
+            return True
+        msg = str(record.msg)
+        return not (msg in _HANDSHAKE_LINES or msg.startswith('%s - "WebSocket %s"'))
+
+
+def quiet_handshake_logs() -> None:
+    """Drop the per-connection lines uvicorn and websockets write at INFO for every WebSocket
+    handshake (accepted, 403, "connection open/rejected"): like the HTTP access log, they are
+    for ``--log-level debug``, and otherwise let each refused connection write two lines.
+    Call after ``uvicorn.Config`` has configured logging."""
+    logging.getLogger("uvicorn.error").addFilter(_NoWebSocketHandshakeLines())
+    websockets_log = logging.getLogger("websockets")
+    websockets_log.setLevel(max(logging.WARNING, websockets_log.getEffectiveLevel()))
 
 
 def _client_key(peer: Any) -> str:
