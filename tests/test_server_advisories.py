@@ -216,7 +216,7 @@ def test_slow_request_closed_by_read_deadline(tmp_path: Path, phase: str) -> Non
                 s.send(bytes((byte,)))
             time.sleep(0.2)
         assert not _is_open(s, seen), "the slow request was not cut off"
-        assert time.monotonic() - start < 3
+        assert time.monotonic() - start < 3.5
         if phase == "headers":
             assert seen.startswith(b"HTTP/1.1 408 "), seen
         assert _sign_in(base) == 200
@@ -262,7 +262,7 @@ def test_readiness_fails_while_the_sqlite_file_is_locked(tmp_path: Path) -> None
         try:
             start = time.monotonic()
             assert c.get("/healthz").status_code == 503
-            assert time.monotonic() - start < 1.0  # the probe's deadline, not the busy timeout
+            assert time.monotonic() - start < 2.0  # the probe's deadline, not the busy timeout
             assert c.get("/livez").status_code == 200
         finally:
             other.execute("ROLLBACK")
