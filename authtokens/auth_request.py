@@ -47,7 +47,7 @@ from .errors import (
     RedirectOriginError,
 )
 from .keys import parse_private_key
-from .origins import Origin, strict_origin_of
+from .origins import Origin, has_userinfo, strict_origin_of
 from .replay import ReplayCache, consume
 
 __all__ = [
@@ -94,10 +94,11 @@ class AuthRequest:
 
 def _same_origin_or_refuse(app_domain: str, uri: str, what: str) -> None:
     try:
-        if strict_origin_of(uri) != strict_origin_of(app_domain):
-            raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
+        same = strict_origin_of(uri) == strict_origin_of(app_domain)
     except InvalidArgumentError as exc:
         raise InvalidArgumentError(f"{what}: {exc}") from None
+    if not same:
+        raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
 
 
 def make_auth_request(
@@ -191,6 +192,8 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         or not all(isinstance(details.get(k, ""), str) for k in ("name", "icon"))
     ):
         raise InvalidClaimError("appDetails must be an object with string name and icon")
+    if details is not None and has_userinfo(details.get("icon", "")):
+        raise InvalidClaimError("appDetails.icon must not have userinfo")
 
 
 def _check_domain(payload: dict[str, Any]) -> Origin:

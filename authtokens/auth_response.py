@@ -41,7 +41,7 @@ from .errors import (
 )
 from .gaia import make_association_token
 from .keys import get_public_key, normalize_private_key, parse_private_key, public_key_bytes
-from .origins import strict_origin_of
+from .origins import has_userinfo, strict_origin_of
 from .replay import ReplayCache, consume
 
 if TYPE_CHECKING:
@@ -248,7 +248,10 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         try:
             strict_origin_of(hub)
         except InvalidArgumentError:
-            raise InvalidClaimError("hubUrl must be an http(s) URL") from None
+            raise InvalidClaimError("hubUrl must be an http(s) URL without userinfo") from None
+    for name in ("profile_url", "blockstackAPIUrl"):
+        if isinstance(payload.get(name), str) and has_userinfo(payload[name]):
+            raise InvalidClaimError(f"{name} must not have userinfo")
     parse_version(payload.get("version"))
 
 

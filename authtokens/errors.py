@@ -31,13 +31,15 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
+    │   ├── SignInRefusedError           "app_refused"
     │   └── VerificationFailedError      "verification_failed"  (several checks at once)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
     │   ├── InvalidEncodingError         "invalid_encoding"
     │   ├── InvalidAddressError          "invalid_address"
     │   ├── InvalidMnemonicError         "invalid_mnemonic"
-    │   └── InvalidArgumentError         "invalid_argument"
+    │   ├── InvalidArgumentError         "invalid_argument"
+    │   └── UnsupportedMethodError       "unsupported_method"
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
@@ -322,3 +324,154 @@ class InvalidManifestError(ManifestError):
     """The manifest is not a JSON object."""
 
     code = "manifest_invalid"
+
+
+# --- Sign-In with Stacks, wallet messages and Clarity values (issue 10) ----------------------
+#
+#   InvalidTokenError
+#   ├── MalformedMessageError        "malformed_message"   SIWS text outside the §1 grammar
+#   ├── MalformedClarityValueError   "malformed_clarity_value"
+#   ├── DomainMismatchError          "domain_mismatch"
+#   ├── UriMismatchError             "uri_mismatch"
+#   ├── SchemeMismatchError          "scheme_mismatch"
+#   ├── NonceMismatchError           "nonce_mismatch"
+#   ├── NonceUnknownError            "nonce_unknown"       not issued, expired, used or rebound
+#   ├── ChainMismatchError           "chain_mismatch"
+#   ├── AddressMismatchError         "address_mismatch"
+#   ├── PublicKeyMismatchError       "public_key_mismatch"
+#   ├── NotYetValidError             "not_yet_valid"
+#   ├── IssuedInFutureError          "issued_in_future"
+#   ├── MessageTooOldError           "too_old"
+#   └── ExpiredTokenError            "expired"   (reused: `Expiration Time` has passed)
+#   UsageError
+#   └── InvalidArgumentError
+#       └── InvalidMessageFieldError "invalid_message_field"  create_message refuses a field
+
+__all__ += [
+    "AddressMismatchError",
+    "ChainMismatchError",
+    "DomainMismatchError",
+    "InvalidMessageFieldError",
+    "IssuedInFutureError",
+    "MalformedClarityValueError",
+    "MalformedMessageError",
+    "MessageTooOldError",
+    "NonceMismatchError",
+    "NonceUnknownError",
+    "NotYetValidError",
+    "PublicKeyMismatchError",
+    "SchemeMismatchError",
+    "UriMismatchError",
+]
+
+
+class MalformedMessageError(InvalidTokenError):
+    """The Sign-In with Stacks text does not follow the message grammar exactly."""
+
+    code = "malformed_message"
+
+
+class MalformedClarityValueError(InvalidTokenError):
+    """Bytes are not the consensus serialisation of a Clarity value."""
+
+    code = "malformed_clarity_value"
+
+
+class DomainMismatchError(InvalidTokenError):
+    """The message names another domain than the one expected."""
+
+    code = "domain_mismatch"
+
+
+class UriMismatchError(InvalidTokenError):
+    """The message's URI is not the one expected."""
+
+    code = "uri_mismatch"
+
+
+class SchemeMismatchError(InvalidTokenError):
+    """The message's scheme is not the one expected."""
+
+    code = "scheme_mismatch"
+
+
+class NonceMismatchError(InvalidTokenError):
+    """The message carries another nonce than the one expected."""
+
+    code = "nonce_mismatch"
+
+
+class NonceUnknownError(InvalidTokenError):
+    """The nonce was not issued, has expired, was already used, or belongs to another account."""
+
+    code = "nonce_unknown"
+
+
+class ChainMismatchError(InvalidTokenError):
+    """The message's chain ID is not the one expected."""
+
+    code = "chain_mismatch"
+
+
+class AddressMismatchError(InvalidTokenError):
+    """The signer's address is not the one claimed."""
+
+    code = "address_mismatch"
+
+
+class PublicKeyMismatchError(InvalidTokenError):
+    """The public key sent beside the signature is not the signer's."""
+
+    code = "public_key_mismatch"
+
+
+class NotYetValidError(InvalidTokenError):
+    """The message's `Not Before` time has not come yet."""
+
+    code = "not_yet_valid"
+
+
+class IssuedInFutureError(InvalidTokenError):
+    """The message's `Issued At` lies in the future."""
+
+    code = "issued_in_future"
+
+
+class MessageTooOldError(InvalidTokenError):
+    """The message's `Issued At` is older than the accepted maximum age."""
+
+    code = "too_old"
+
+
+class InvalidMessageFieldError(InvalidArgumentError):
+    """A field given to build a Sign-In with Stacks message is refused (as the reference does)."""
+
+    code = "invalid_message_field"
+
+
+# --- the test wallet and its sign-in helper (issue 13) ----------------------------------------
+#
+#   InvalidTokenError
+#   └── SignInRefusedError       "app_refused"          an app's /siws/* endpoints said no
+#   UsageError
+#   └── UnsupportedMethodError   "unsupported_method"   a wallet method the test wallet lacks
+
+__all__ += ["SignInRefusedError", "UnsupportedMethodError"]
+
+
+class SignInRefusedError(InvalidTokenError):
+    """The app refused a sign-in; ``status`` is the HTTP status, ``error`` the app's code."""
+
+    # Not "sign_in_refused": that is the sign-in server's own refusal (authtokens.server).
+    code = "app_refused"
+
+    def __init__(self, message: str = "", *, status: int = 0, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(message)
+
+
+class UnsupportedMethodError(UsageError):
+    """The wallet does not implement the requested SIP-030 method."""
+
+    code = "unsupported_method"

@@ -161,3 +161,15 @@ def test_redis_survives_redis_restart(tmp_path: Path) -> None:
 def test_bad_store_urls(url: str) -> None:
     with pytest.raises(InvalidArgumentError):
         open_store(url)
+
+
+def test_claim_meta_first_value_wins_until_replaced(make_store: StoreFactory) -> None:
+    async def run() -> None:
+        async with opened(make_store) as store:
+            assert await store.claim_meta("binding", b"a") == b"a"
+        async with opened(make_store) as store:  # kept across a reopen (memory: same object)
+            assert await store.claim_meta("binding", b"b") == b"a"
+            assert await store.claim_meta("binding", b"b", replace=True) == b"b"
+            assert await store.claim_meta("binding", b"c") == b"b"
+
+    asyncio.run(run())

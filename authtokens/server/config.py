@@ -14,15 +14,13 @@ from typing import Literal
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
 from ..errors import InvalidArgumentError
+from ..origins import bare_origin_of
 from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["Limit", "RateLimits", "ServerConfig", "parse_origin"]
 
 DEFAULT_STATEMENT = "Sign in with your key. This request does not move funds or cost a fee."
 TokenAlg = Literal["ES256K", "EdDSA"]
-_ORIGIN = re.compile(
-    r"(https?)://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +43,10 @@ def _limit(text: str) -> Limit:
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Fixed-window limits per client address (``*_ip``) and per key (``*_key``).
+    """Fixed-window limits per client address (``*_ip``) and per key and address (``*_key``).
+
+    The ``*_key`` limits count per (key, client address) pair, so requests naming someone
+    else's key from a stranger's address never spend the key owner's budget (issue 11 item 2).
 
     The defaults let one client complete 60 sign-ins a minute and make 120 verify attempts in
     a burst from one address, well above the 30 and 60 the design requires.
@@ -75,21 +76,14 @@ class RateLimits:
 
 
 def parse_origin(origin: str) -> str:
-    """Normalise an allowlist entry (``scheme://host[:port]``, lowercase, default port dropped).
+    """Normalise an allowlist entry or a request's ``Origin`` header (`bare_origin_of`).
 
-    Wildcards, paths and ``null`` are refused with `InvalidArgumentError`.
+    Both go through the one origin parser, so ``http://127.1`` allows ``http://127.0.0.1``.
+    Wildcards, paths, userinfo and ``null`` are refused with `InvalidArgumentError`.
     """
-    m = _ORIGIN.fullmatch(origin.strip().rstrip("/"))
-    if not m:
-        raise InvalidArgumentError(
-            f"allowed origin must be scheme://host[:port] without wildcard or path, got {origin!r}"
-        )
-    scheme, host, port = m.group(1).lower(), m.group(2).lower(), m.group(3)
-    if port and int(port) > 65535:
-        raise InvalidArgumentError(f"port out of range in {origin!r}")
-    if port and int(port) == {"http": 80, "https": 443}[scheme]:
-        port = None
-    return f"{scheme}://{host}" + (f":{int(port)}" if port else "")
+    if not isinstance(origin, str):
+        raise InvalidArgumentError(f"allowed origin must be a string, got {type(origin).__name__}")
+    return str(bare_origin_of(origin.strip()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +101,7 @@ class ServerConfig:
     allowed_origins: frozenset[str] = frozenset()
     challenge_ttl: float = 300.0
     ws_sig_timeout: float = 60.0
-    ws_idle_timeout: float = 300.0
+    ws_idle_timeout: float = 30.0
     ws_max_size: int = 4096
     ws_max_strikes: int = 3
     max_body: int = 8192
@@ -120,6 +114,8 @@ class ServerConfig:
     token_audience: str = ""  # defaults to `uri`
     app_key: str = ""  # public identifier returned as `value.key`; defaults to the token kid
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    ready_timeout: float = 2.0  # seconds the readiness write probe may take
+    rebind_store_domain: bool = False  # record this domain/URI in a store bound to others
 
     def __post_init__(self) -> None:
         for name in self.schemes:
@@ -133,7 +129,13 @@ class ServerConfig:
             raise InvalidArgumentError("domain must be ASCII and neither may contain newlines")
         if "\n" in self.statement or not self.statement.isascii():
             raise InvalidArgumentError("statement must be one line of ASCII")
-        for number in (self.challenge_ttl, self.ws_sig_timeout, self.ws_idle_timeout):
+        timeouts = (
+            self.challenge_ttl,
+            self.ws_sig_timeout,
+            self.ws_idle_timeout,
+            self.ready_timeout,
+        )
+        for number in timeouts:
             if not number > 0:
                 raise InvalidArgumentError("timeouts must be positive")
         if self.token_ttl <= 0 or self.ws_max_size < 256 or self.max_body < 256:

@@ -64,6 +64,10 @@ class Store(Protocol):
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """Count one request against each ``(name, window seconds)``; return the new counts."""
 
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """Store ``value`` under ``name`` unless one is there (always, with ``replace``);
+        return the value now stored. Kept forever (the deployment's settings, e.g. domain)."""
+
 
 def window_key(name: str, window: int, now: float) -> tuple[str, float]:
     """The counter key of the current fixed window and the time that window ends."""
@@ -80,6 +84,7 @@ class MemoryStore:
         self._challenges: dict[str, tuple[bytes, float]] = {}
         self._users: dict[str, UserRecord] = {}
         self._counters: dict[str, tuple[int, float]] = {}
+        self._meta: dict[str, bytes] = {}
         self._ops = 0
 
     async def open(self) -> None:
@@ -148,6 +153,12 @@ class MemoryStore:
                 self._counters[key] = (count, ends)
                 out.append(count)
             return out
+
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """See `Store.claim_meta`."""
+        if replace:
+            self._meta[name] = value
+        return self._meta.setdefault(name, value)
 
 
 def open_store(url: str, *, clock: Callable[[], float] = time.time) -> Store:
