@@ -30,22 +30,22 @@ from authtokens.errors import (
     ExpiredTokenError,
     ImmatureTokenError,
     InvalidArgumentError,
+    InvalidRequestError,
     InvalidSignatureError,
     InvalidTokenError,
     MalformedTokenError,
     MissingClaimError,
+    SignatureRejectedError,
     UnsecuredTokenError,
     UnsupportedAlgorithmError,
+    UnsupportedSchemeError,
+    WrongAudienceError,
+    WrongIssuerError,
 )
 from authtokens.hashes import sha256
 from authtokens.server.challenges import build_message, iso_ms, new_challenge_id, new_nonce
 from authtokens.server.clientkeys import libp2p_decode, libp2p_encode, parse_client_key
 from authtokens.server.config import RateLimits, parse_origin
-from authtokens.server.errors import (
-    InvalidRequestError,
-    SignatureRejectedError,
-    UnsupportedSchemeError,
-)
 from authtokens.server.schemes import (
     check_scheme,
     decode_signature,
@@ -56,8 +56,6 @@ from authtokens.server.schemes import (
 )
 from authtokens.server.tokens import (
     TokenSigner,
-    WrongAudienceError,
-    WrongIssuerError,
     textile_api_sig,
     verify_session_token,
 )

@@ -34,13 +34,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .. import jwt as es256k_jws
 from ..addresses import c32check_decode, stacks_address
 from ..encoding import b64url_decode, hex_decode
-from ..errors import InvalidEncodingError, InvalidTokenError
+from ..errors import (
+    InvalidEncodingError,
+    InvalidRequestError,
+    InvalidTokenError,
+    SignatureRejectedError,
+    UnsupportedSchemeError,
+)
 from ..hashes import sha256
 from ..keys import CURVE_ORDER, HALF_ORDER, parse_public_key
 from ..signatures import der_decode, verify_digest
 from ..stacks_messages import message_digest
 from .clientkeys import ClientKey
-from .errors import InvalidRequestError, SignatureRejectedError, UnsupportedSchemeError
 
 __all__ = [
     "ALL_SCHEMES",

@@ -17,6 +17,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from ..errors import (
+    ChallengeExpiredError,
+    InvalidRequestError,
+    OriginNotAllowedError,
+    RateLimitedError,
+    SignatureRejectedError,
+)
 from ..hashes import sha256
 from ..stacks_messages import sip018_digest
 from .challenges import (
@@ -29,13 +36,6 @@ from .challenges import (
 )
 from .clientkeys import ClientKey, parse_client_key
 from .config import Limit, ServerConfig
-from .errors import (
-    ChallengeExpiredError,
-    InvalidRequestError,
-    OriginNotAllowedError,
-    RateLimitedError,
-    SignatureRejectedError,
-)
 from .schemes import (
     check_scheme,
     decode_signature,

@@ -42,6 +42,8 @@ from ..errors import (
     MissingClaimError,
     UnsecuredTokenError,
     UnsupportedAlgorithmError,
+    WrongAudienceError,
+    WrongIssuerError,
 )
 from ..hashes import sha256
 from ..signatures import sign_digest
@@ -51,8 +53,6 @@ __all__ = [
     "SESSION_ALGORITHMS",
     "SessionClaims",
     "TokenSigner",
-    "WrongAudienceError",
-    "WrongIssuerError",
     "load_api_secret",
     "load_signing_key",
     "textile_api_sig",
@@ -64,18 +64,6 @@ _REQUIRED = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
 
 SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKeyType = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-
-
-class WrongAudienceError(InvalidClaimError):
-    """The token's ``aud`` is not the expected audience."""
-
-    code = "wrong_audience"
-
-
-class WrongIssuerError(InvalidClaimError):
-    """The token's ``iss`` is not the expected issuer."""
-
-    code = "wrong_issuer"
 
 
 # --- keys on disk ----------------------------------------------------------------------------
