@@ -14,9 +14,9 @@ See SERVER.md for the protocol and the command line.
 
 from __future__ import annotations
 
+from ..challenge.keys import ClientKey, parse_client_key
 from ..errors import SignInError
 from .app import create_app
-from .clientkeys import ClientKey, parse_client_key
 from .config import RateLimits, ServerConfig
 from .service import SignInService
 from .store import MemoryStore, Store, UserRecord, open_store

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
+from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
-from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
 

@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
 
+from ..challenge.messages import iso_ms
 from ..encoding import b64url_encode, multibase_b32_decode, multibase_b32_encode
 from ..errors import (
     ExpiredTokenError,
@@ -47,7 +48,6 @@ from ..errors import (
 )
 from ..hashes import sha256
 from ..signatures import sign_digest
-from .challenges import iso_ms
 
 __all__ = [
     "SESSION_ALGORITHMS",
