@@ -16,10 +16,10 @@ from __future__ import annotations
 
 from ..challenge.keys import ClientKey, parse_client_key
 from ..errors import SignInError
+from ..stores import MemoryStore, Store, UserRecord, open_store
 from .app import create_app
 from .config import RateLimits, ServerConfig
 from .service import SignInService
-from .store import MemoryStore, Store, UserRecord, open_store
 from .tokens import (
     SessionClaims,
     TokenSigner,

@@ -41,9 +41,9 @@ from ..errors import (
     UnsupportedMediaError,
 )
 from ..jsjson import loads as strict_json
+from ..stores.base import Store
 from .config import ServerConfig, parse_origin
 from .service import IssuedChallenge, SignInService
-from .store import Store
 from .tokens import TokenSigner
 
 __all__ = ["create_app"]

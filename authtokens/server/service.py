@@ -35,8 +35,8 @@ from ..errors import (
     SignatureRejectedError,
 )
 from ..hashes import sha256
+from ..stores.base import Store, UserRecord
 from .config import Limit, ServerConfig
-from .store import Store, UserRecord
 from .tokens import IssuedToken, TokenSigner, textile_api_sig
 
 __all__ = ["IssuedChallenge", "SignInResult", "SignInService"]
