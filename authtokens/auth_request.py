@@ -22,11 +22,8 @@ from typing import Any
 
 from coincurve import PrivateKey
 
-# `scopes` imports authtokens.errors, so it is referenced as a module, never by name at import
-# time: either package can then be imported first.
-import scopes as scope_lib
-
 from . import jwt
+from . import scopes as scope_lib
 from .addresses import p2pkh_address
 from .checks import Check, CheckRunner
 from .claims import (

@@ -8,8 +8,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from scopes import describe_scope
-
 from .. import jwt
 from ..addresses import btc_address
 from ..auth_request import check_auth_request
@@ -19,6 +17,7 @@ from ..ecies import unwrap_private_key
 from ..encoding import is_hex
 from ..errors import AuthTokenError, InvalidKeyError, InvalidTokenError, MalformedTokenError
 from ..keys import get_public_key
+from ..scopes import describe_scope
 from ..sign_in import decode_auth_response
 from .io import (
     EXIT_OK,
