@@ -33,7 +33,7 @@ with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is
 from authtokens.keys import CURVE_ORDER
 from authtokens.server.app import create_app
 from authtokens.server.config import RateLimits, ServerConfig
-from authtokens.server.tokens import TokenSigner
+from authtokens.server.session import TokenSigner
 from authtokens.stores import MemoryStore, Store
 
 REPO = Path(__file__).resolve().parent.parent

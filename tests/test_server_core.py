@@ -54,7 +54,7 @@ from authtokens.errors import (
 )
 from authtokens.hashes import sha256
 from authtokens.server.config import RateLimits, parse_origin
-from authtokens.server.tokens import (
+from authtokens.server.session import (
     TokenSigner,
     textile_api_sig,
     verify_session_token,

@@ -12,8 +12,8 @@ from ..auth_response import make_auth_response_for_request
 from ..errors import InvalidArgumentError
 from ..keys import generate_transit_key, get_public_key
 from ..scopes import DEFAULT_SCOPES
-from ..transport import auth_request_url, redirect_with_auth_response
-from .io import (
+from ..urls import auth_request_url, redirect_with_auth_response
+from .console import (
     EXIT_OK,
     check_stdin,
     emit_json,

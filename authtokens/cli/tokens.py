@@ -19,7 +19,7 @@ from ..errors import AuthTokenError, InvalidKeyError, InvalidTokenError, Malform
 from ..keys import get_public_key
 from ..scopes import describe_scope
 from ..sign_in import decode_auth_response
-from .io import (
+from .console import (
     EXIT_OK,
     EXIT_REJECTED,
     NAMES,

@@ -237,7 +237,8 @@ def serve(args: argparse.Namespace) -> int:
 
     from ..stores import open_store
     from .app import create_app
-    from .tokens import TokenSigner, load_api_secret, load_signing_key
+    from .keyfiles import load_api_secret, load_signing_key
+    from .session import TokenSigner
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
