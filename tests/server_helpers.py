@@ -161,7 +161,8 @@ def server_process(store: str, workdir: Path, *extra: str) -> Iterator[str]:
     """``python -m authtokens.server serve`` on a free port; yields its base URL."""
     port = free_port()
     log = (workdir / f"server-{port}.log").open("wb")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Key files default to the per-user state directory: keep them in the test's directory.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
     proc = subprocess.Popen(
         [
             sys.executable,

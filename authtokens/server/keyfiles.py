@@ -1,6 +1,10 @@
 """The sign-in server's secrets on disk: the session-token signing key and the Textile-style
 API secret, each created (mode 0600, atomically) on first use and refused rather than replaced
 when unreadable.
+
+By default both live in a per-user state directory (`state_dir`): ``$XDG_STATE_HOME/authtokens``,
+or ``~/.local/state/authtokens`` when that variable is unset or not absolute, never the working
+directory.
 """
 
 from __future__ import annotations
@@ -16,9 +20,26 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from ..encoding import multibase_b32_decode, multibase_b32_encode
 from ..errors import InvalidArgumentError, InvalidEncodingError
 
-__all__ = ["SigningKey", "load_api_secret", "load_signing_key"]
+__all__ = [
+    "API_SECRET_FILE",
+    "SIGNING_KEY_FILE",
+    "SigningKey",
+    "load_api_secret",
+    "load_signing_key",
+    "state_dir",
+]
 
 SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+
+SIGNING_KEY_FILE = "authtokens-server-key.pem"
+API_SECRET_FILE = "authtokens-server-api-secret"  # noqa: S105 - a file name
+
+
+def state_dir() -> Path:
+    """The per-user directory for the server's key files (XDG Base Directory state home)."""
+    xdg = os.environ.get("XDG_STATE_HOME", "")
+    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".local" / "state"
+    return base / "authtokens"
 
 
 def _write_once(path: Path, data: bytes) -> bool:
@@ -27,7 +48,7 @@ def _write_once(path: Path, data: bytes) -> bool:
     Written to a temporary file first and hard-linked into place, so two processes starting
     together never see a half-written file and agree on one key.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + path.name)
     try:
         with os.fdopen(fd, "wb") as fh:
