@@ -24,7 +24,7 @@ from coincurve import PublicKey
 from . import jwt
 from .addresses import base58check_decode, p2pkh_address
 from .checks import CheckRunner
-from .did import DID_PREFIX
+from .did import did_address
 from .errors import (
     ExpiredTokenError,
     ImmatureTokenError,
@@ -168,22 +168,14 @@ def single_public_key(payload: dict[str, Any]) -> tuple[str, PublicKey]:
         raise InvalidPublicKeysError(f"public_keys[0] is invalid: {exc}") from None
 
 
-_BASE58 = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-
-
 def issuer_address(payload: dict[str, Any]) -> str:
     """The address inside ``iss``: `InvalidIssuerError` unless ``iss`` is a string
-    ``did:btc-addr:`` followed by 26 to 35 base58 characters. The checksum and version are
-    established by `check_issuer`, which compares the address with the key's."""
-    iss = payload.get("iss")
-    if not isinstance(iss, str):
-        raise InvalidIssuerError("iss must be a did:btc-addr: DID string")
-    if not iss.startswith(DID_PREFIX):
-        raise InvalidIssuerError("iss must start with did:btc-addr:")
-    address = iss[len(DID_PREFIX) :]
-    if not 26 <= len(address) <= 35 or not _BASE58.issuperset(address):
-        raise InvalidIssuerError("iss address is not a base58 P2PKH address")
-    return address
+    ``did:btc-addr:`` followed by 26 to 35 base58 characters (`did.did_address`). The checksum
+    and version are established by `check_issuer`, which compares the address with the key's."""
+    try:
+        return did_address(payload.get("iss"))
+    except InvalidAddressError as exc:
+        raise InvalidIssuerError(f"iss {exc}") from None
 
 
 def check_issuer(address: str, key_hex: str) -> None:
