@@ -33,6 +33,7 @@ from urllib.parse import urljoin
 
 from . import __version__, jsjson
 from .auth_request import AuthRequest
+from .claims import checked_origin
 from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
@@ -77,26 +78,18 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         try:
-            same = strict_origin_of(newurl) == self._origin
-        except InvalidArgumentError:
-            same = False
-        if not same:
+            checked_origin(newurl, "the manifest redirect", ManifestFetchError, on=self._origin)
+        except ManifestFetchError:
             fp.close()
-            raise ManifestFetchError("the manifest redirects to another origin; not followed")
+            raise
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _target(request_or_uri: AuthRequest | str) -> tuple[str, Origin]:
     if isinstance(request_or_uri, AuthRequest):
         uri = request_or_uri.manifest_uri
-        try:
-            origin = strict_origin_of(uri)
-            same = str(origin) == str(strict_origin_of(request_or_uri.domain_name))
-        except InvalidArgumentError:
-            same = False
-        if not same:
-            raise ManifestOriginError("manifest_uri is not on the origin of the request")
-        return uri, origin
+        domain = checked_origin(request_or_uri.domain_name, "domain_name", ManifestOriginError)
+        return uri, checked_origin(uri, "manifest_uri", ManifestOriginError, on=domain)
     if not isinstance(request_or_uri, str):
         raise InvalidArgumentError(
             f"expected an AuthRequest or a URL, got {type(request_or_uri).__name__}"
