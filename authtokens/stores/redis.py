@@ -19,7 +19,7 @@ import redis
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, StoreNotOpenError
 from .base import Clock, UserRecord, window_key
 
 __all__ = ["RedisReplayCache", "RedisStore"]
@@ -48,7 +48,7 @@ class RedisStore:
     @property
     def redis(self) -> Any:
         if self._redis is None:
-            raise RuntimeError("RedisStore used before open()")
+            raise StoreNotOpenError("RedisStore used before open()")
         return self._redis
 
     async def open(self) -> None:
