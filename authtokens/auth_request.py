@@ -47,7 +47,7 @@ from .errors import (
     RedirectOriginError,
 )
 from .keys import parse_private_key
-from .origins import Origin
+from .origins import Origin, has_userinfo
 from .replay import ReplayCache, consume
 
 __all__ = [
@@ -184,6 +184,8 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         or not all(isinstance(details.get(k, ""), str) for k in ("name", "icon"))
     ):
         raise InvalidClaimError("appDetails must be an object with string name and icon")
+    if details is not None and has_userinfo(details.get("icon", "")):
+        raise InvalidClaimError("appDetails.icon must not have userinfo")
 
 
 def _check_domain(payload: dict[str, Any]) -> Origin:

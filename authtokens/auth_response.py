@@ -43,6 +43,7 @@ from .errors import (
 )
 from .gaia import make_association_token
 from .keys import get_public_key, normalize_private_key, parse_private_key, public_key_bytes
+from .origins import has_userinfo
 from .replay import ReplayCache, consume
 
 if TYPE_CHECKING:
@@ -247,6 +248,9 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
     hub = payload.get("hubUrl")
     if hub is not None:
         checked_origin(hub, "hubUrl", InvalidClaimError)
+    for name in ("profile_url", "blockstackAPIUrl"):
+        if isinstance(payload.get(name), str) and has_userinfo(payload[name]):
+            raise InvalidClaimError(f"{name} must not have userinfo")
     parse_version(payload.get("version"))
 
 

@@ -297,14 +297,14 @@ def checked_origin(
 ) -> Origin:
     """The origin of ``url`` (`origins.strict_origin_of`), with ``on``: that it is ``on``.
 
-    A URL that has no http(s) origin raises ``error("<what> is not an http(s) URL: <why>")``
-    and one on another origin ``error("<what> is on another origin than <on>")``: the caller
-    names the family once, here.
+    A URL that has no http(s) origin raises ``error("<what>: <why>")`` and one on another
+    origin ``error("<what> '<url>' is not on the origin <on>")``: the caller names the family
+    once, here, and the claim is named once in the message.
     """
     try:
         origin = strict_origin_of(url)
     except InvalidArgumentError as exc:
-        raise error(f"{what} is not an http(s) URL: {exc}") from None
+        raise error(f"{what}: {exc}") from None
     if on is not None and origin != on:
-        raise error(f"{what} is on another origin than {on}")
+        raise error(f"{what} {url!r} is not on the origin {on}")
     return origin

@@ -207,3 +207,21 @@ def test_textile_api_sig_matches_create_api_sig() -> None:
     expected = "b" + base64.b32encode(mac).decode().rstrip("=").lower()
     assert textile_api_sig(secret, msg) == expected
     assert len(expected) == 53
+
+
+def test_allowlist_and_origin_header_share_one_parser() -> None:
+    # issue 9: an allowlisted http://127.1 never matched a browser's http://127.0.0.1
+    from authtokens.server.app import origin_allowed
+
+    allowed = frozenset(
+        parse_origin(o) for o in ("http://127.1:3000", "https://münchen.example", "http://[::1]")
+    )
+    assert allowed == {
+        "http://127.0.0.1:3000",
+        "https://xn--mnchen-3ya.example",
+        "http://[::1]",
+    }
+    for header in ("http://127.0.0.1:3000", "https://xn--mnchen-3ya.example", "http://[::1]"):
+        assert origin_allowed(header, allowed)
+    for header in ("http://127.0.0.2:3000", "null", "http://127.0.0.1", "https://a@127.0.0.1"):
+        assert not origin_allowed(header, allowed)
