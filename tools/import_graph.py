@@ -34,6 +34,7 @@ FLOOR_1 = {
     "authtokens.clarity",
     "authtokens.did",
     "authtokens.ecies",
+    "authtokens.ed25519",
     "authtokens.encoding",
     "authtokens.hashes",
     "authtokens.jsjson",
@@ -65,7 +66,7 @@ FLOOR_3_PREFIXES = (
     "authtokens.stores",
     "authtokens.testing",
 )
-FLOOR_3 = {"authtokens.__main__", "authtokens.manifest"}
+FLOOR_3 = {"authtokens.__main__", "authtokens.manifest", "authtokens.siws_nonces"}
 FACADE = "authtokens"
 
 #: Standard-library and third-party modules that open files, sockets or processes, or are a
