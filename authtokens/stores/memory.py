@@ -20,6 +20,7 @@ class MemoryStore:
         self._challenges: dict[str, tuple[bytes, float]] = {}
         self._users: dict[str, UserRecord] = {}
         self._counters: dict[str, tuple[int, float]] = {}
+        self._meta: dict[str, bytes] = {}
         self._ops = 0
 
     async def open(self) -> None:
@@ -88,3 +89,9 @@ class MemoryStore:
                 self._counters[key] = (count, ends)
                 out.append(count)
             return out
+
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """See `Store.claim_meta`."""
+        if replace:
+            self._meta[name] = value
+        return self._meta.setdefault(name, value)
