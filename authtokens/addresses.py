@@ -7,11 +7,12 @@ testnet) carry the same HASH160 under c32check with versions 22 and 26.
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 from .errors import InvalidAddressError
 from .hashes import hash160, sha256d
-from .keys import parse_public_key, public_key_bytes
+from .keys import parse_public_key
 
 __all__ = [
     "B58_TO_C32_VERSION",
@@ -21,10 +22,13 @@ __all__ = [
     "base58check_decode",
     "base58check_encode",
     "btc_address",
+    "c32_normalize",
     "c32_to_b58",
     "c32check_decode",
     "c32check_encode",
+    "canonical_stacks_address",
     "p2pkh_address",
+    "parse_stacks_address",
     "stacks_address",
 ]
 
@@ -104,14 +108,24 @@ def btc_address(public_key: str | bytes, version: int = 0x00) -> str:
 # --- c32check -----------------------------------------------------------------------------
 
 
+_B32_TO_C32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _C32)
+_C32_TO_INT_DIGITS = str.maketrans(_C32, "0123456789abcdefghijklmnopqrstuv")
+_C32_SET = frozenset(_C32)
+
+
 def _c32encode(data: bytes) -> str:
-    n = int.from_bytes(data, "big")
-    out = []
-    while n:
-        n, rem = divmod(n, 32)
-        out.append(_C32[rem])
+    """c32 of ``data`` read as one big-endian number, one ``0`` per leading zero byte (as
+    c32check writes it). The 5-bit groups come from the C base32 encoder: the number is shifted
+    so that its bit length, padded to a multiple of 5, starts on a byte boundary."""
+    if not data:
+        return ""
+    nbits = 8 * len(data)
+    total = nbits + (-nbits) % 5
+    nbytes = (total + 7) // 8
+    n = int.from_bytes(data, "big") << (8 * nbytes - total)
+    digits = base64.b32encode(n.to_bytes(nbytes, "big"))[: total // 5].decode("ascii")
     zeros = len(data) - len(data.lstrip(b"\x00"))
-    return "0" * zeros + "".join(reversed(out))
+    return "0" * zeros + digits.translate(_B32_TO_C32).lstrip("0")
 
 
 def c32check_encode(version: int, payload: bytes) -> str:
@@ -122,37 +136,78 @@ def c32check_encode(version: int, payload: bytes) -> str:
     return "S" + _C32[version] + _c32encode(payload + checksum)
 
 
+# c32check (and stacks-core) read Crockford spellings: lower case, O for 0, I and L for 1.
+_C32_NORMALISE = str.maketrans("abcdefghjkmnpqrstvwxyzoOiIlL", "ABCDEFGHJKMNPQRSTVWXYZ000111")
+
+
+def c32_normalize(address: str) -> str:
+    """``address`` in canonical c32 spelling (upper case, ``O``→``0``, ``I``/``L``→``1``)."""
+    return address.translate(_C32_NORMALISE)
+
+
 def c32check_decode(address: str) -> tuple[int, bytes]:
-    """``(version, payload)`` of a Stacks c32check address; raise `InvalidAddressError`."""
+    """``(version, payload)`` of a Stacks c32check address; raise `InvalidAddressError`.
+
+    The spellings c32check normalises are accepted: lower case, ``O`` for ``0``, ``I`` or ``L``
+    for ``1`` (so ``sp3kc0…`` reads as ``SP3KC0…``); `c32check_encode` always writes the
+    canonical form. An empty payload (``"S" + version + checksum``, which c32check encodes and
+    decodes) is accepted here, since this is the generic codec; `parse_stacks_address` and
+    every verifier require the 20-byte HASH160 of an account.
+    """
     if not isinstance(address, str) or len(address) < 3 or len(address) > 128:
         raise InvalidAddressError("Stacks address must be a string of a plausible length")
+    address = c32_normalize(address)
     if address[0] != "S":
         raise InvalidAddressError("Stacks address must start with 'S'")
     version = _C32_INDEX.get(address[1])
     if version is None:
         raise InvalidAddressError("Stacks address has an invalid version character")
-    n = 0
     rest = address[2:]
-    for c in rest:
-        digit = _C32_INDEX.get(c)
-        if digit is None:
-            raise InvalidAddressError("Stacks address contains a character outside c32")
-        n = n * 32 + digit
+    if not _C32_SET.issuperset(rest):
+        raise InvalidAddressError("Stacks address contains a character outside c32")
+    n = int(rest.translate(_C32_TO_INT_DIGITS), 32) if rest else 0
     zeros = len(rest) - len(rest.lstrip("0"))
     body = b"\x00" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
-    if len(body) < 5:
+    if len(body) < 4:
         raise InvalidAddressError("Stacks address is too short")
     payload, checksum = body[:-4], body[-4:]
     if sha256d(bytes((version,)) + payload)[:4] != checksum:
         raise InvalidAddressError("Stacks address checksum does not match")
-    if c32check_encode(version, payload) != address:
-        raise InvalidAddressError("Stacks address is not in canonical form")
+    # No re-encoding needed: one leading "0" per zero byte and the minimal digits of the rest
+    # is exactly how the body was read, so the (normalised) spelling is the canonical one.
     return version, payload
 
 
+def parse_stacks_address(address: str) -> tuple[int, bytes]:
+    """``(version, hash160)`` of a Stacks account address (20-byte payload, any version).
+
+    Accepts the spellings `c32check_decode` accepts; refuses other payload lengths, including
+    the empty payload, with `InvalidAddressError`.
+    """
+    version, payload = c32check_decode(address)
+    if len(payload) != 20:
+        raise InvalidAddressError(
+            f"Stacks address must carry a 20-byte hash, got {len(payload)} bytes"
+        )
+    return version, payload
+
+
+def canonical_stacks_address(address: str) -> str:
+    """The canonical spelling of a Stacks account address (see `parse_stacks_address`)."""
+    version, payload = parse_stacks_address(address)
+    return c32check_encode(version, payload)
+
+
 def stacks_address(public_key: str | bytes, version: int = STACKS_MAINNET) -> str:
-    """Single-signature Stacks address of a public key (compressed form hashed)."""
-    return c32check_encode(version, hash160(public_key_bytes(public_key)))
+    """Single-signature Stacks address of a public key, hashing the key **as given**.
+
+    As stacks.js ``getAddressFromPublicKey`` does: a compressed key (what wallets use) gives
+    the usual address, an uncompressed key its own, different address. The key is validated
+    first (`InvalidKeyError`).
+    """
+    parse_public_key(public_key)  # first: it refuses non-hex, which fromhex would raise on
+    raw = bytes.fromhex(public_key) if isinstance(public_key, str) else bytes(public_key)
+    return c32check_encode(version, hash160(raw))
 
 
 def b58_to_c32(address: str) -> str:

@@ -3,7 +3,7 @@
 The tree has one root and three families. ``InvalidTokenError`` means "this input is
 rejected": a backend answers it with a 4xx and the ``code``; the sign-in server's refusals
 (`SignInError`, with the HTTP ``status`` it answers) and the session-token claim errors belong
-to it too. ``UsageError`` means the caller
+to it too, as do the Sign-In with Stacks refusals. ``UsageError`` means the caller
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
@@ -35,6 +35,20 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
+    │   ├── MalformedMessageError        "malformed_message"      (SIWS text outside the grammar)
+    │   ├── MalformedClarityValueError   "malformed_clarity_value"
+    │   ├── DomainMismatchError          "domain_mismatch"        (SIWS: expected ≠ message)
+    │   ├── UriMismatchError             "uri_mismatch"
+    │   ├── SchemeMismatchError          "scheme_mismatch"
+    │   ├── NonceMismatchError           "nonce_mismatch"
+    │   ├── NonceUnknownError            "nonce_unknown"          (not issued, expired, used)
+    │   ├── ChainMismatchError           "chain_mismatch"
+    │   ├── AddressMismatchError         "address_mismatch"
+    │   ├── PublicKeyMismatchError       "public_key_mismatch"
+    │   ├── NotYetValidError             "not_yet_valid"
+    │   ├── IssuedInFutureError          "issued_in_future"
+    │   ├── MessageTooOldError           "too_old"
+    │   ├── SignInRefusedError           "app_refused"            (an app's /siws/* said no)
     │   └── SignInError                  "sign_in_refused"        HTTP 400 (the sign-in server)
     │       ├── InvalidRequestError      "invalid_request"        400
     │       │   ├── UnsupportedSchemeError "unsupported_scheme"   400
@@ -52,7 +66,9 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── InvalidAddressError          "invalid_address"
     │   ├── InvalidMnemonicError         "invalid_mnemonic"
     │   ├── InvalidArgumentError         "invalid_argument"
-    │   └── StoreNotOpenError            "store_not_open"
+    │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
+    │   ├── StoreNotOpenError            "store_not_open"
+    │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
@@ -65,10 +81,13 @@ server's clients only ever see the code; its messages are for the server's log.
 from __future__ import annotations
 
 __all__ = [
+    "AddressMismatchError",
     "AuthTokenError",
+    "ChainMismatchError",
     "ChallengeExpiredError",
     "ChallengePendingError",
     "DecryptionError",
+    "DomainMismatchError",
     "ExpiredTokenError",
     "ImmatureTokenError",
     "InvalidAddressError",
@@ -78,38 +97,51 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidKeyError",
     "InvalidManifestError",
+    "InvalidMessageFieldError",
     "InvalidMnemonicError",
     "InvalidPublicKeysError",
     "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
     "InvalidTokenError",
+    "IssuedInFutureError",
     "IssuerMismatchError",
     "LifetimeTooLongError",
+    "MalformedClarityValueError",
+    "MalformedMessageError",
     "MalformedTokenError",
     "ManifestError",
     "ManifestFetchError",
     "ManifestOriginError",
     "ManifestTooLargeError",
+    "MessageTooOldError",
     "MissingClaimError",
     "NoChallengeError",
+    "NonceMismatchError",
+    "NonceUnknownError",
+    "NotYetValidError",
     "OriginMismatchError",
     "OriginNotAllowedError",
     "PlaintextKeyError",
+    "PublicKeyMismatchError",
     "RateLimitedError",
     "RedirectOriginError",
     "ReplayedTokenError",
     "RequestMismatchError",
     "RequestTooLargeError",
+    "SchemeMismatchError",
     "SignInError",
+    "SignInRefusedError",
     "SignatureRejectedError",
     "StoreNotOpenError",
     "TokenTooLargeError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
     "UnsupportedMediaError",
+    "UnsupportedMethodError",
     "UnsupportedSchemeError",
     "UnsupportedVersionError",
+    "UriMismatchError",
     "UsageError",
     "WrongAudienceError",
     "WrongIssuerError",
@@ -435,3 +467,111 @@ class InvalidManifestError(ManifestError):
     """The manifest is not a JSON object."""
 
     code = "manifest_invalid"
+
+
+# --- Sign-In with Stacks, wallet messages and Clarity values ---------------------------------
+
+
+class MalformedMessageError(InvalidTokenError):
+    """The Sign-In with Stacks text does not follow the message grammar exactly."""
+
+    code = "malformed_message"
+
+
+class MalformedClarityValueError(InvalidTokenError):
+    """Bytes are not the consensus serialisation of a Clarity value."""
+
+    code = "malformed_clarity_value"
+
+
+class DomainMismatchError(InvalidTokenError):
+    """The message names another domain than the one expected."""
+
+    code = "domain_mismatch"
+
+
+class UriMismatchError(InvalidTokenError):
+    """The message's URI is not the one expected."""
+
+    code = "uri_mismatch"
+
+
+class SchemeMismatchError(InvalidTokenError):
+    """The message's scheme is not the one expected."""
+
+    code = "scheme_mismatch"
+
+
+class NonceMismatchError(InvalidTokenError):
+    """The message carries another nonce than the one expected."""
+
+    code = "nonce_mismatch"
+
+
+class NonceUnknownError(InvalidTokenError):
+    """The nonce was not issued, has expired, was already used, or belongs to another account."""
+
+    code = "nonce_unknown"
+
+
+class ChainMismatchError(InvalidTokenError):
+    """The message's chain ID is not the one expected."""
+
+    code = "chain_mismatch"
+
+
+class AddressMismatchError(InvalidTokenError):
+    """The signer's address is not the one claimed."""
+
+    code = "address_mismatch"
+
+
+class PublicKeyMismatchError(InvalidTokenError):
+    """The public key sent beside the signature is not the signer's."""
+
+    code = "public_key_mismatch"
+
+
+class NotYetValidError(InvalidTokenError):
+    """The message's `Not Before` time has not come yet."""
+
+    code = "not_yet_valid"
+
+
+class IssuedInFutureError(InvalidTokenError):
+    """The message's `Issued At` lies in the future."""
+
+    code = "issued_in_future"
+
+
+class MessageTooOldError(InvalidTokenError):
+    """The message's `Issued At` is older than the accepted maximum age."""
+
+    code = "too_old"
+
+
+class InvalidMessageFieldError(InvalidArgumentError):
+    """A field given to build a Sign-In with Stacks message is refused (as the reference does)."""
+
+    code = "invalid_message_field"
+
+
+# --- the test wallet and its sign-in helper -------------------------------------------------
+
+
+class SignInRefusedError(InvalidTokenError):
+    """The app refused a sign-in; ``status`` is the HTTP status, ``error`` the app's code."""
+
+    # Not "sign_in_refused": that is the sign-in server's own refusal (authtokens.server).
+    code = "app_refused"
+
+    def __init__(self, message: str = "", *, status: int = 0, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(message)
+
+
+class UnsupportedMethodError(UsageError):
+    """The wallet does not implement the requested SIP-030 method."""
+
+    code = "unsupported_method"

@@ -15,7 +15,15 @@ from coincurve import PrivateKey, PublicKey
 from .errors import AuthTokenError, InvalidSignatureError
 from .keys import CURVE_ORDER, HALF_ORDER
 
-__all__ = ["der_decode", "der_encode", "rfc6979_nonce", "sign_digest", "verify_digest"]
+__all__ = [
+    "der_decode",
+    "der_encode",
+    "recover_digest",
+    "rfc6979_nonce",
+    "sign_digest",
+    "sign_digest_recoverable",
+    "verify_digest",
+]
 
 
 def rfc6979_nonce(secret: bytes, digest: bytes) -> bytes:
@@ -124,3 +132,41 @@ def verify_digest(digest: bytes, signature: bytes, public_key: PublicKey) -> Non
         s = CURVE_ORDER - s
     if not public_key.verify(_to_der(r, s), digest, hasher=None):
         raise InvalidSignatureError("signature does not verify")
+
+
+def sign_digest_recoverable(key: bytes | PrivateKey, digest: bytes) -> bytes:
+    """65-byte ``r || s || recovery id`` (low S, RFC 6979 nonce) over a 32-byte digest.
+
+    This is the RSV form Stacks wallets return for ``stx_signMessage`` (stacks.js
+    ``signMessageHashRsv``).
+    """
+    if not isinstance(key, PrivateKey):
+        key = PrivateKey(key)
+    out: bytes = key.sign_recoverable(digest, hasher=None)
+    return out
+
+
+def recover_digest(digest: bytes, signature: bytes, recovery_id: int) -> PublicKey:
+    """The public key that made the 64-byte ``r || s`` over ``digest`` with ``recovery_id``.
+
+    High S is accepted (S is negated and the recovery id's parity flipped, which names the same
+    point). Raises `InvalidSignatureError` for r or s outside [1, n-1], a recovery id outside
+    0..3, or a signature from which no point can be recovered.
+    """
+    if len(signature) != 64:
+        raise InvalidSignatureError(f"signature must be 64 bytes, got {len(signature)}")
+    if recovery_id not in (0, 1, 2, 3):
+        raise InvalidSignatureError(f"recovery id must be 0..3, got {recovery_id}")
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:], "big")
+    if not (0 < r < CURVE_ORDER and 0 < s < CURVE_ORDER):
+        raise InvalidSignatureError("signature r or s is out of range")
+    if s > HALF_ORDER:  # libsecp256k1 wants low S; negating S flips the recovered point's parity
+        s = CURVE_ORDER - s
+        recovery_id ^= 1
+    data = signature[:32] + s.to_bytes(32, "big") + bytes((recovery_id,))
+    try:
+        point: PublicKey = PublicKey.from_signature_and_message(data, digest, hasher=None)
+    except (ValueError, TypeError):  # coincurve's way of saying "nothing to recover"
+        raise InvalidSignatureError("no public key can be recovered from the signature") from None
+    return point

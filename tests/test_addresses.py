@@ -14,6 +14,8 @@ from authtokens.addresses import (
     c32_to_b58,
     c32check_decode,
     c32check_encode,
+    canonical_stacks_address,
+    parse_stacks_address,
     stacks_address,
 )
 from authtokens.did import address_from_did, did_from_public_key, make_did
@@ -87,14 +89,55 @@ def test_base58check_rejects(bad: str) -> None:
         "SP",
         "XPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J",
         "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54K",  # checksum
-        "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54I",  # I is not c32
-        "spc5khm41h6whast7mwwdd807ysprqkj69fsh54j",  # lowercase
+        "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54I",  # I reads as 1: checksum fails
         "SP0C5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J",  # non-canonical zero
+        "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54U",  # U is not c32 in any spelling
+        "XP" + "0" * 5,
     ],
 )
 def test_c32check_rejects(bad: str) -> None:
     with pytest.raises(InvalidAddressError):
         c32check_decode(bad)
+
+
+# c32check's c32normalize (and stacks-core's decoder) read lower case, O as 0 and I/L as 1.
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "spc5khm41h6whast7mwwdd807ysprqkj69fsh54j",
+        "SPC5KHM41H6WHAST7MWWDD8O7YSPRQKJ69FSH54J",
+        "SPC5KHM4IH6WHAST7MWWDD807YSPRQKJ69FSH54J",
+        "SPC5KHM4lH6WHAST7MWWDD807YSPRQKJ69FSH54J",
+    ],
+    ids=["lower", "O_for_0", "I_for_1", "l_for_1"],
+)
+def test_c32check_accepts_normalised_spellings(spelling: str) -> None:
+    canonical = "SPC5KHM41H6WHAST7MWWDD807YSPRQKJ69FSH54J"
+    version, payload = c32check_decode(spelling)
+    assert c32check_encode(version, payload) == canonical
+    assert canonical_stacks_address(spelling) == canonical
+
+
+def test_empty_c32_payload() -> None:
+    """Decided: the generic codec round-trips an empty payload (as c32check does); account
+    parsing refuses it, since an account address carries a 20-byte HASH160."""
+    empty = c32check_encode(22, b"")
+    assert c32check_decode(empty) == (22, b"")
+    with pytest.raises(InvalidAddressError):
+        parse_stacks_address(empty)
+    with pytest.raises(InvalidAddressError):
+        parse_stacks_address(c32check_encode(22, b"\x01" * 19))
+
+
+def test_uncompressed_key_has_its_own_address() -> None:
+    # The uncompressed key of stacks.js' own tests (src/keys.ts tests of @stacks/transactions).
+    uncompressed = (
+        "04ef788b3830c00abe8f64f62dc32fc863bc0b2cafeb073b6c8e1c7657d9c2c3ab"
+        "5b435d20ea91337cdd8c30dd7427bb098a5355e9c9bfad43797899b8137237cf"
+    )
+    assert stacks_address(uncompressed) == "SPZG6BAY4JVR9RNAB1HY92B7Q208ZYY4HZEA9PX5"
+    compressed = "03" + uncompressed[2:66]
+    assert stacks_address(compressed) != stacks_address(uncompressed)
 
 
 @pytest.mark.parametrize(
