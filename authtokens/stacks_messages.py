@@ -53,6 +53,7 @@ from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
     InvalidSignatureError,
+    MalformedClarityValueError,
     PublicKeyMismatchError,
 )
 from .hashes import sha256
@@ -276,7 +277,15 @@ def _as_cv(value: CV | bytes | str, what: str) -> CV:
     if isinstance(value, CV):
         return value
     if isinstance(value, bytes | str):
-        return deserialize(value)  # MalformedClarityValueError on bad bytes
+        # Bytes from a stacks.js client carry its tuple key order where it differs from
+        # Clarity's; both are read strictly and name the same value.
+        try:
+            return deserialize(value)
+        except MalformedClarityValueError as exc:
+            try:
+                return deserialize(value, key_order="stacks.js")
+            except MalformedClarityValueError:
+                raise exc from None
     raise InvalidArgumentError(f"{what} must be a Clarity value, got {type(value).__name__}")
 
 
