@@ -369,10 +369,8 @@ def verify_structured_data(
 
 
 def message_digest(message: str | bytes, *, legacy: bool = False) -> bytes:
-    """The 32-byte digest a wallet signs for a plain message (new or legacy prefix)."""
-    data = message.encode("utf-8") if isinstance(message, str) else message
-    prefix = LEGACY_PREFIX if legacy else MESSAGE_PREFIX
-    return sha256(prefix + compact_size(len(data)) + data)
+    """The 32-byte digest a wallet signs for a plain message: `hash_message`, old name."""
+    return hash_message(message, legacy=legacy)
 
 
 @dataclass(frozen=True, slots=True)
