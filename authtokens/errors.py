@@ -1,16 +1,18 @@
 """Every error authtokens raises on purpose.
 
 The tree has one root and three families. ``InvalidTokenError`` means "this input is
-rejected": a backend answers it with a 4xx and the ``code``. ``UsageError`` means the caller
+rejected": a backend answers it with a 4xx and the ``code``; the sign-in server's refusals
+(`SignInError`, with the HTTP ``status`` it answers) and the session-token claim errors belong
+to it too, as do the Sign-In with Stacks refusals. ``UsageError`` means the caller
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
 or the manifest failed", neither a rejected token nor a caller's bug::
 
-    AuthTokenError                       code
+    AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
     │   ├── MalformedTokenError          "malformed"
-    │   │   └── TokenTooLargeError       "too_large"
+    │   │   └── TokenTooLargeError       "token_too_large"
     │   ├── UnsupportedAlgorithmError    "bad_alg"
     │   │   └── UnsecuredTokenError      "unsigned"
     │   ├── InvalidSignatureError        "bad_signature"
@@ -18,7 +20,9 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   │   ├── MissingClaimError        "missing_claim"
     │   │   ├── InvalidPublicKeysError   "invalid_public_keys"
     │   │   ├── InvalidIssuerError       "invalid_issuer"
-    │   │   └── InvalidScopeError        "invalid_scope"
+    │   │   ├── InvalidScopeError        "invalid_scope"
+    │   │   ├── WrongAudienceError       "wrong_audience"     (session tokens)
+    │   │   └── WrongIssuerError         "wrong_issuer"       (session tokens)
     │   ├── IssuerMismatchError          "issuer_mismatch"
     │   ├── ExpiredTokenError            "expired"
     │   ├── ImmatureTokenError           "iat_in_future"
@@ -31,30 +35,59 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
-    │   ├── SignInRefusedError           "app_refused"
-    │   └── VerificationFailedError      "verification_failed"  (several checks at once)
+    │   ├── MalformedMessageError        "malformed_message"      (SIWS text outside the grammar)
+    │   ├── MalformedClarityValueError   "malformed_clarity_value"
+    │   ├── DomainMismatchError          "domain_mismatch"        (SIWS: expected ≠ message)
+    │   ├── UriMismatchError             "uri_mismatch"
+    │   ├── SchemeMismatchError          "scheme_mismatch"
+    │   ├── NonceMismatchError           "nonce_mismatch"
+    │   ├── NonceUnknownError            "nonce_unknown"          (not issued, expired, used)
+    │   ├── ChainMismatchError           "chain_mismatch"
+    │   ├── AddressMismatchError         "address_mismatch"
+    │   ├── PublicKeyMismatchError       "public_key_mismatch"
+    │   ├── NotYetValidError             "not_yet_valid"
+    │   ├── IssuedInFutureError          "issued_in_future"
+    │   ├── MessageTooOldError           "too_old"
+    │   ├── SignInRefusedError           "app_refused"            (an app's /siws/* said no)
+    │   └── SignInError                  "sign_in_refused"        HTTP 400 (the sign-in server)
+    │       ├── InvalidRequestError      "invalid_request"        400
+    │       │   ├── UnsupportedSchemeError "unsupported_scheme"   400
+    │       │   ├── UnsupportedMediaError  "unsupported_media_type" 415
+    │       │   └── RequestTooLargeError   "too_large"            413
+    │       ├── OriginNotAllowedError    "origin_not_allowed"     403
+    │       ├── RateLimitedError         "rate_limited"           429
+    │       ├── ChallengeExpiredError    "challenge_expired"      401 (unknown, expired or spent)
+    │       ├── SignatureRejectedError   "invalid_signature"      401
+    │       ├── ChallengePendingError    "challenge_pending"      409 (WebSocket only)
+    │       └── NoChallengeError         "no_challenge"           409 (WebSocket only)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
     │   ├── InvalidEncodingError         "invalid_encoding"
     │   ├── InvalidAddressError          "invalid_address"
     │   ├── InvalidMnemonicError         "invalid_mnemonic"
     │   ├── InvalidArgumentError         "invalid_argument"
-    │   └── UnsupportedMethodError       "unsupported_method"
+    │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
+    │   ├── StoreNotOpenError            "store_not_open"
+    │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
         └── InvalidManifestError         "manifest_invalid"
 
-Messages say what was expected and what was found, and never contain key material.
+Messages say what was expected and what was found, and never contain key material. The
+server's clients only ever see the code; its messages are for the server's log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 __all__ = [
+    "AddressMismatchError",
     "AuthTokenError",
+    "ChainMismatchError",
+    "ChallengeExpiredError",
+    "ChallengePendingError",
     "DecryptionError",
+    "DomainMismatchError",
     "ExpiredTokenError",
     "ImmatureTokenError",
     "InvalidAddressError",
@@ -64,30 +97,54 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidKeyError",
     "InvalidManifestError",
+    "InvalidMessageFieldError",
     "InvalidMnemonicError",
     "InvalidPublicKeysError",
+    "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
     "InvalidTokenError",
+    "IssuedInFutureError",
     "IssuerMismatchError",
     "LifetimeTooLongError",
+    "MalformedClarityValueError",
+    "MalformedMessageError",
     "MalformedTokenError",
     "ManifestError",
     "ManifestFetchError",
     "ManifestOriginError",
     "ManifestTooLargeError",
+    "MessageTooOldError",
     "MissingClaimError",
+    "NoChallengeError",
+    "NonceMismatchError",
+    "NonceUnknownError",
+    "NotYetValidError",
     "OriginMismatchError",
+    "OriginNotAllowedError",
     "PlaintextKeyError",
+    "PublicKeyMismatchError",
+    "RateLimitedError",
     "RedirectOriginError",
     "ReplayedTokenError",
     "RequestMismatchError",
+    "RequestTooLargeError",
+    "SchemeMismatchError",
+    "SignInError",
+    "SignInRefusedError",
+    "SignatureRejectedError",
+    "StoreNotOpenError",
     "TokenTooLargeError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
+    "UnsupportedMediaError",
+    "UnsupportedMethodError",
+    "UnsupportedSchemeError",
     "UnsupportedVersionError",
+    "UriMismatchError",
     "UsageError",
-    "VerificationFailedError",
+    "WrongAudienceError",
+    "WrongIssuerError",
 ]
 
 
@@ -122,7 +179,7 @@ class MalformedTokenError(InvalidTokenError):
 class TokenTooLargeError(MalformedTokenError):
     """The token is larger than the configured size cap."""
 
-    code = "too_large"
+    code = "token_too_large"
 
 
 class UnsupportedAlgorithmError(InvalidTokenError):
@@ -171,6 +228,18 @@ class InvalidScopeError(InvalidClaimError):
     """A scope is unknown or malformed."""
 
     code = "invalid_scope"
+
+
+class WrongAudienceError(InvalidClaimError):
+    """A session token's ``aud`` is not the expected audience."""
+
+    code = "wrong_audience"
+
+
+class WrongIssuerError(InvalidClaimError):
+    """A session token's ``iss`` is not the expected issuer."""
+
+    code = "wrong_issuer"
 
 
 class IssuerMismatchError(InvalidTokenError):
@@ -249,15 +318,83 @@ class ReplayedTokenError(InvalidTokenError):
     code = "replayed"
 
 
-class VerificationFailedError(InvalidTokenError):
-    """Several checks failed; `errors` holds each one, in check order."""
+# --- the sign-in server's refusals (still "reject this input") ----------------------------
 
-    code = "verification_failed"
 
-    def __init__(self, errors: Sequence[InvalidTokenError]) -> None:
-        self.errors: tuple[InvalidTokenError, ...] = tuple(errors)
-        codes = ", ".join(e.code for e in self.errors)
-        super().__init__(f"{len(self.errors)} checks failed: {codes}")
+class SignInError(InvalidTokenError):
+    """A sign-in request is refused; ``status`` is the HTTP status to answer with."""
+
+    code = "sign_in_refused"
+    status = 400
+
+
+class InvalidRequestError(SignInError):
+    """The request is malformed: bad JSON, missing or ill-typed field, unparseable key."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class UnsupportedSchemeError(InvalidRequestError):
+    """The signature scheme is unknown, disabled, or does not fit the key type."""
+
+    code = "unsupported_scheme"
+
+
+class UnsupportedMediaError(InvalidRequestError):
+    """The request body is not declared as JSON."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+class RequestTooLargeError(InvalidRequestError):
+    """The request body or frame exceeds the configured size cap."""
+
+    code = "too_large"
+    status = 413
+
+
+class OriginNotAllowedError(SignInError):
+    """The request carries an ``Origin`` that is not on the allowlist."""
+
+    code = "origin_not_allowed"
+    status = 403
+
+
+class RateLimitedError(SignInError):
+    """Too many requests from this address or for this key in the current window."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class ChallengeExpiredError(SignInError):
+    """The challenge id is unknown, expired or already used (deliberately indistinguishable)."""
+
+    code = "challenge_expired"
+    status = 401
+
+
+class SignatureRejectedError(SignInError):
+    """The signature does not verify for the challenge's key and message."""
+
+    code = "invalid_signature"
+    status = 401
+
+
+class ChallengePendingError(SignInError):
+    """A challenge is already outstanding on this WebSocket connection."""
+
+    code = "challenge_pending"
+    status = 409
+
+
+class NoChallengeError(SignInError):
+    """A signature arrived on a WebSocket connection with no outstanding challenge."""
+
+    code = "no_challenge"
+    status = 409
 
 
 # --- "the caller misused the API" ---------------------------------------------------------
@@ -299,6 +436,12 @@ class InvalidArgumentError(UsageError):
     code = "invalid_argument"
 
 
+class StoreNotOpenError(UsageError):
+    """A sign-in store was used before its ``open()`` (or after ``close()``)."""
+
+    code = "store_not_open"
+
+
 # --- "the network or the manifest failed" ---------------------------------------------------
 
 
@@ -326,43 +469,7 @@ class InvalidManifestError(ManifestError):
     code = "manifest_invalid"
 
 
-# --- Sign-In with Stacks, wallet messages and Clarity values (issue 10) ----------------------
-#
-#   InvalidTokenError
-#   ├── MalformedMessageError        "malformed_message"   SIWS text outside the §1 grammar
-#   ├── MalformedClarityValueError   "malformed_clarity_value"
-#   ├── DomainMismatchError          "domain_mismatch"
-#   ├── UriMismatchError             "uri_mismatch"
-#   ├── SchemeMismatchError          "scheme_mismatch"
-#   ├── NonceMismatchError           "nonce_mismatch"
-#   ├── NonceUnknownError            "nonce_unknown"       not issued, expired, used or rebound
-#   ├── ChainMismatchError           "chain_mismatch"
-#   ├── AddressMismatchError         "address_mismatch"
-#   ├── PublicKeyMismatchError       "public_key_mismatch"
-#   ├── NotYetValidError             "not_yet_valid"
-#   ├── IssuedInFutureError          "issued_in_future"
-#   ├── MessageTooOldError           "too_old"
-#   └── ExpiredTokenError            "expired"   (reused: `Expiration Time` has passed)
-#   UsageError
-#   └── InvalidArgumentError
-#       └── InvalidMessageFieldError "invalid_message_field"  create_message refuses a field
-
-__all__ += [
-    "AddressMismatchError",
-    "ChainMismatchError",
-    "DomainMismatchError",
-    "InvalidMessageFieldError",
-    "IssuedInFutureError",
-    "MalformedClarityValueError",
-    "MalformedMessageError",
-    "MessageTooOldError",
-    "NonceMismatchError",
-    "NonceUnknownError",
-    "NotYetValidError",
-    "PublicKeyMismatchError",
-    "SchemeMismatchError",
-    "UriMismatchError",
-]
+# --- Sign-In with Stacks, wallet messages and Clarity values ---------------------------------
 
 
 class MalformedMessageError(InvalidTokenError):
@@ -449,14 +556,7 @@ class InvalidMessageFieldError(InvalidArgumentError):
     code = "invalid_message_field"
 
 
-# --- the test wallet and its sign-in helper (issue 13) ----------------------------------------
-#
-#   InvalidTokenError
-#   └── SignInRefusedError       "app_refused"          an app's /siws/* endpoints said no
-#   UsageError
-#   └── UnsupportedMethodError   "unsupported_method"   a wallet method the test wallet lacks
-
-__all__ += ["SignInRefusedError", "UnsupportedMethodError"]
+# --- the test wallet and its sign-in helper -------------------------------------------------
 
 
 class SignInRefusedError(InvalidTokenError):

@@ -35,6 +35,7 @@ from urllib.parse import urljoin
 
 from . import __version__, jsjson
 from .auth_request import AuthRequest
+from .claims import checked_origin
 from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
@@ -79,12 +80,11 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         try:
-            same = strict_origin_of(newurl) == self._origin
-        except InvalidArgumentError:
-            same = False
-        if not same:
+            what = "manifest redirect (to another origin: not followed)"
+            checked_origin(newurl, what, ManifestFetchError, on=self._origin)
+        except ManifestFetchError:
             fp.close()
-            raise ManifestFetchError("the manifest redirects to another origin; not followed")
+            raise
         # Follow the host that was checked, not urllib's IDNA 2003 reading of it (ß -> ss).
         return super().redirect_request(req, fp, code, msg, headers, ascii_url(newurl))
 
@@ -92,13 +92,8 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
 def _target(request_or_uri: AuthRequest | str) -> tuple[str, Origin]:
     if isinstance(request_or_uri, AuthRequest):
         uri = request_or_uri.manifest_uri
-        try:
-            origin = strict_origin_of(uri)
-            same = str(origin) == str(strict_origin_of(request_or_uri.domain_name))
-        except InvalidArgumentError:
-            same = False
-        if not same:
-            raise ManifestOriginError("manifest_uri is not on the origin of the request")
+        domain = checked_origin(request_or_uri.domain_name, "domain_name", ManifestOriginError)
+        origin = checked_origin(uri, "manifest_uri", ManifestOriginError, on=domain)
         return ascii_url(uri), origin
     if not isinstance(request_or_uri, str):
         raise InvalidArgumentError(

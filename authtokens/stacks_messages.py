@@ -53,6 +53,7 @@ from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
     InvalidSignatureError,
+    MalformedClarityValueError,
     PublicKeyMismatchError,
 )
 from .hashes import sha256
@@ -276,7 +277,15 @@ def _as_cv(value: CV | bytes | str, what: str) -> CV:
     if isinstance(value, CV):
         return value
     if isinstance(value, bytes | str):
-        return deserialize(value)  # MalformedClarityValueError on bad bytes
+        # Bytes from a stacks.js client carry its tuple key order where it differs from
+        # Clarity's; both are read strictly and name the same value.
+        try:
+            return deserialize(value)
+        except MalformedClarityValueError as exc:
+            try:
+                return deserialize(value, key_order="stacks.js")
+            except MalformedClarityValueError:
+                raise exc from None
     raise InvalidArgumentError(f"{what} must be a Clarity value, got {type(value).__name__}")
 
 
@@ -284,7 +293,10 @@ def check_domain(domain: CV | bytes | str) -> TupleCV:
     """The SIP-018 domain as ``encodeStructuredDataBytes`` requires it: a tuple of exactly
     ``name`` (string-ascii), ``version`` (string-ascii) and ``chain-id`` (uint).
 
-    Raises `InvalidArgumentError` otherwise.
+    Raises `InvalidArgumentError` otherwise. The reference checks that these three fields are
+    present with these types but lets extra fields through; SIP-018 defines the domain as
+    exactly these three, so an extra field is refused here (tests/vectors/sip018.json records
+    the reference's verdict on each such domain).
     """
     cv = _as_cv(domain, "domain")
     if not isinstance(cv, TupleCV) or sorted(cv.keys()) != ["chain-id", "name", "version"]:
@@ -360,10 +372,8 @@ def verify_structured_data(
 
 
 def message_digest(message: str | bytes, *, legacy: bool = False) -> bytes:
-    """The 32-byte digest a wallet signs for a plain message (new or legacy prefix)."""
-    data = message.encode("utf-8") if isinstance(message, str) else message
-    prefix = LEGACY_PREFIX if legacy else MESSAGE_PREFIX
-    return sha256(prefix + compact_size(len(data)) + data)
+    """The 32-byte digest a wallet signs for a plain message: `hash_message`, old name."""
+    return hash_message(message, legacy=legacy)
 
 
 @dataclass(frozen=True, slots=True)

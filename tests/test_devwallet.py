@@ -39,7 +39,7 @@ from authtokens.errors import (
 from authtokens.testing import TEST_MNEMONIC, Misbehaviour, TestWallet
 from authtokens.testing.devwallet.app import create_app
 from authtokens.testing.devwallet.keyfile import load_or_create_keyfile
-from authtokens.transport import auth_request_url, auth_response_from_url
+from authtokens.urls import auth_request_url, auth_response_from_url
 
 APP = "http://localhost:3000"
 WALLET = "http://127.0.0.1:8999"

@@ -27,11 +27,10 @@ from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 
 from authtokens import ed25519
-from authtokens.errors import InvalidKeyError, InvalidSignatureError
-from authtokens.server.errors import SignatureRejectedError
-from authtokens.server.schemes import verify_ed25519
-from authtokens.server.sqlite_store import SqliteStore
-from authtokens.server.store import MemoryStore
+from authtokens.challenge.schemes import verify_ed25519
+from authtokens.errors import InvalidKeyError, InvalidSignatureError, SignatureRejectedError
+from authtokens.stores import MemoryStore
+from authtokens.stores.sqlite import SqliteStore
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -373,7 +372,7 @@ def test_websocket_challenge_cannot_be_completed_over_http() -> None:
 
 
 def test_http_challenge_cannot_be_completed_over_a_websocket() -> None:
-    from authtokens.server.errors import ChallengeExpiredError
+    from authtokens.errors import ChallengeExpiredError
 
     key, raw_hex, _ = ed25519_key()
     app = make_app()

@@ -25,7 +25,7 @@ from authtokens.errors import (
 )
 from authtokens.stacks_messages import verify_message_signature, verify_structured_data
 from authtokens.testing import TEST_MNEMONIC, AuthAnswer, Misbehaviour, TestWallet
-from authtokens.transport import auth_request_url, auth_response_from_url
+from authtokens.urls import auth_request_url, auth_response_from_url
 from authtokens.wallet import Wallet
 
 APP = "https://app.example.com"

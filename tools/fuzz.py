@@ -96,9 +96,10 @@ from authtokens.errors import (  # noqa: E402
 )
 from authtokens.hashes import hash160, sha256d  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
-from authtokens.replay import MemoryReplayCache, SQLiteReplayCache  # noqa: E402
+from authtokens.replay import MemoryReplayCache  # noqa: E402
 from authtokens.sign_in import decode_auth_response  # noqa: E402
 from authtokens.signatures import sign_digest  # noqa: E402
+from authtokens.stores import SQLiteReplayCache  # noqa: E402
 from authtokens.wallet import Wallet  # noqa: E402
 
 VECTORS = ROOT / "tests" / "vectors"
@@ -1445,9 +1446,12 @@ class SiwsFuzzer:
         st = self.stats
         st.tried += 1
         st.per_target[target] = st.per_target.get(target, 0) + 1
-        start = time.perf_counter()
+        seed_expect: dict[str, Any] = {}
+        sig = ""
         if target == "clarity.deserialize":
             data = mutate_bytes(self.rng, self.rng.choice(self.cvs))
+            shown = data.hex()
+            start = time.perf_counter()
             try:
                 value = clarity.deserialize(data)
             except MalformedClarityValueError as exc:
@@ -1461,11 +1465,14 @@ class SiwsFuzzer:
                     self.save("false-accept", target, data.hex(), "not canonical bytes")
         else:
             seed = self.rng.choice(self.seeds)
+            seed_expect = seed.expect
             original = self.rng.random() < 0.05
             text = seed.text if original else mutate_text(self.rng, seed.text, self.texts)
             signature = seed.signature
             if target == "verify_message" and self.rng.random() < 0.2:
                 signature = mutate_text(self.rng, signature, [signature])
+            shown, sig = text, signature
+            start = time.perf_counter()
             try:
                 if target == "parse_message":
                     msg = siws.parse_message(text)
@@ -1486,9 +1493,25 @@ class SiwsFuzzer:
             except Exception as exc:
                 self._crash(target, text, exc)
         elapsed = time.perf_counter() - start
+        if elapsed > self.slow:  # confirm: a GC pause or a busy machine is not a slow input
+            elapsed = min(self._time_again(target, shown, sig, seed_expect) for _ in range(3))
+            if elapsed > self.slow:
+                st.slow += 1
+                self.save("slow", target, shown, f"{elapsed * 1000:.1f} ms")
         st.slowest = max(st.slowest, elapsed)
-        if elapsed > self.slow:
-            st.slow += 1
+
+    def _time_again(self, target: str, shown: str, sig: str, expect: dict[str, Any]) -> float:
+        start = time.perf_counter()
+        try:
+            if target == "clarity.deserialize":
+                clarity.deserialize(shown)
+            elif target == "parse_message":
+                siws.parse_message(shown)
+            else:
+                siws.verify_message(shown, sig, **expect)
+        except AuthTokenError:
+            pass
+        return time.perf_counter() - start
 
     def run(self, seconds: float) -> SiwsStats:
         for target in self.targets:  # the originals first

@@ -33,11 +33,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..errors import InvalidArgumentError, InvalidEncodingError
-from ..jsjson import loads as strict_json
-from .config import ServerConfig, parse_origin
-from .errors import (
+from ..errors import (
     ChallengePendingError,
+    InvalidArgumentError,
+    InvalidEncodingError,
     InvalidRequestError,
     NoChallengeError,
     OriginNotAllowedError,
@@ -45,11 +44,13 @@ from .errors import (
     SignInError,
     UnsupportedMediaError,
 )
+from ..jsjson import loads as strict_json
+from ..stores.base import Store
+from .config import ServerConfig, parse_origin
 from .health import Readiness
 from .limits import LogThrottle
 from .service import IssuedChallenge, SignInService
-from .store import Store
-from .tokens import TokenSigner
+from .session import TokenSigner
 
 __all__ = ["create_app"]
 

@@ -17,10 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
+from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import InvalidArgumentError, UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
+from .keyfiles import API_SECRET_FILE, SIGNING_KEY_FILE, state_dir
 from .limits import ConnectionLimits
-from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
 
@@ -209,7 +210,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--token-key-file",
         "AUTH_TOKEN_KEY_FILE",
-        "authtokens-server-key.pem",
+        str(state_dir() / SIGNING_KEY_FILE),
         "PEM file of the token signing key; generated (mode 0600) if absent, so tokens survive "
         "restarts and processes sharing the file agree",
     )
@@ -217,7 +218,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--api-secret-file",
         "AUTH_API_SECRET_FILE",
-        "authtokens-server-api-secret",
+        str(state_dir() / API_SECRET_FILE),
         "file of the secret behind the Textile-compatible sig/msg; generated if absent",
     )
     _flag(
@@ -315,10 +316,11 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server described by ``args`` until interrupted; return the exit code."""
     import uvicorn
 
+    from ..stores import open_store
     from .app import create_app
+    from .keyfiles import load_api_secret, load_signing_key
     from .limits import ConnectionGuard, guarded_protocols, quiet_handshake_logs
-    from .store import open_store
-    from .tokens import TokenSigner, load_api_secret, load_signing_key
+    from .session import TokenSigner
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:

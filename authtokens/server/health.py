@@ -19,7 +19,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from .store import Store
+from ..stores.base import Store
 
 __all__ = ["Readiness"]
 

@@ -38,7 +38,7 @@ from ..keys import generate_transit_key, get_public_key
 from ..stacks_messages import check_domain, sign_message, sign_structured_data
 
 # transport.py becomes urls.py in the layout work; only these two helpers are used.
-from ..transport import auth_request_from_url, redirect_with_auth_response
+from ..urls import auth_request_from_url, redirect_with_auth_response
 from ..wallet import Account, Wallet
 
 __all__ = [

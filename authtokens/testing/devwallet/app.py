@@ -40,8 +40,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from scopes import describe_scope
-
 from ... import __version__, jwt
 from ...auth_request import AuthRequest, check_auth_request, verify_auth_request
 from ...auth_response import check_auth_response
@@ -49,9 +47,10 @@ from ...checks import Check
 from ...errors import InvalidArgumentError, InvalidTokenError, ManifestError
 from ...manifest import app_display, fetch_manifest_async
 from ...origins import origin_of
+from ...scopes import describe_scope
 
 # transport.py becomes urls.py in the layout work.
-from ...transport import auth_request_from_url, auth_response_from_url
+from ...urls import auth_request_from_url, auth_response_from_url
 from ..wallet import TEST_MNEMONIC, TestWallet
 from . import pages
 from .rpc import Pending, RequestBook, describe

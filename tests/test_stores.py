@@ -12,7 +12,7 @@ import pytest
 from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
-from authtokens.server.store import MemoryStore, Store, open_store
+from authtokens.stores import MemoryStore, Store, open_store
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     prefix = f"t{id(request)}:"
 
     def redis_store() -> Store:
-        from authtokens.server.redis_store import RedisStore
+        from authtokens.stores.redis import RedisStore
 
         return RedisStore(url, prefix=prefix)
 
@@ -136,7 +136,7 @@ def test_sqlite_survives_restart(tmp_path: Path) -> None:
 
 
 def test_redis_survives_redis_restart(tmp_path: Path) -> None:
-    from authtokens.server.redis_store import RedisStore
+    from authtokens.stores.redis import RedisStore
 
     async def first(url: str) -> None:
         async with opened(lambda: RedisStore(url)) as store:
@@ -161,6 +161,18 @@ def test_redis_survives_redis_restart(tmp_path: Path) -> None:
 def test_bad_store_urls(url: str) -> None:
     with pytest.raises(InvalidArgumentError):
         open_store(url)
+
+
+def test_stores_used_before_open_say_so(tmp_path: Path) -> None:
+    from authtokens.errors import StoreNotOpenError, UsageError
+    from authtokens.stores.redis import RedisStore
+    from authtokens.stores.sqlite import SqliteStore
+
+    with pytest.raises(StoreNotOpenError) as info:
+        asyncio.run(SqliteStore(str(tmp_path / "s.db")).ping())
+    assert isinstance(info.value, UsageError)
+    with pytest.raises(StoreNotOpenError):
+        _ = RedisStore("redis://127.0.0.1:1/0").redis
 
 
 def test_claim_meta_first_value_wins_until_replaced(make_store: StoreFactory) -> None:
