@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from server_helpers import URI, server_process
 from sites import static_site
 
-from authtokens.server.tokens import verify_session_token
+from authtokens.server.session import verify_session_token
 
 PAGES = Path(__file__).parent / "pages"
 
