@@ -7,12 +7,15 @@ to it too, as do the Sign-In with Stacks refusals. ``UsageError`` means the call
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
-or the manifest failed", neither a rejected token nor a caller's bug::
+or the manifest failed", neither a rejected token nor a caller's bug. ``ReplayCacheFullError``
+stands alone: a replay cache that can remember no more tokens refuses new ones (rather than
+forget live ones), which is the verifier's condition, not the token's fault (answer 503)::
 
     AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
     │   ├── MalformedTokenError          "malformed"
-    │   │   └── TokenTooLargeError       "token_too_large"
+    │   │   ├── TokenTooLargeError       "token_too_large"
+    │   │   └── CriticalHeaderError      "unsupported_crit"   (a `crit` header: RFC 7515)
     │   ├── UnsupportedAlgorithmError    "bad_alg"
     │   │   └── UnsecuredTokenError      "unsigned"
     │   ├── InvalidSignatureError        "bad_signature"
@@ -21,6 +24,7 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   │   ├── InvalidPublicKeysError   "invalid_public_keys"
     │   │   ├── InvalidIssuerError       "invalid_issuer"
     │   │   ├── InvalidScopeError        "invalid_scope"
+    │   │   ├── WrongTokenTypeError      "wrong_token_type"   (an authRequest as a response)
     │   │   ├── WrongAudienceError       "wrong_audience"     (session tokens)
     │   │   └── WrongIssuerError         "wrong_issuer"       (session tokens)
     │   ├── IssuerMismatchError          "issuer_mismatch"
@@ -34,6 +38,7 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── PlaintextKeyError            "plaintext_key"
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
+    │   │   └── UnboundResponseError     "unbound_response"   (private_key null + request)
     │   ├── ReplayedTokenError           "replayed"
     │   ├── MalformedMessageError        "malformed_message"      (SIWS text outside the grammar)
     │   ├── MalformedClarityValueError   "malformed_clarity_value"
@@ -69,6 +74,7 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
     │   ├── StoreNotOpenError            "store_not_open"
     │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
+    ├── ReplayCacheFullError             "replay_cache_full"      (the verifier's condition: 503)
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
@@ -86,6 +92,7 @@ __all__ = [
     "ChainMismatchError",
     "ChallengeExpiredError",
     "ChallengePendingError",
+    "CriticalHeaderError",
     "DecryptionError",
     "DomainMismatchError",
     "ExpiredTokenError",
@@ -126,6 +133,7 @@ __all__ = [
     "PublicKeyMismatchError",
     "RateLimitedError",
     "RedirectOriginError",
+    "ReplayCacheFullError",
     "ReplayedTokenError",
     "RequestMismatchError",
     "RequestTooLargeError",
@@ -135,6 +143,7 @@ __all__ = [
     "SignatureRejectedError",
     "StoreNotOpenError",
     "TokenTooLargeError",
+    "UnboundResponseError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
     "UnsupportedMediaError",
@@ -145,6 +154,7 @@ __all__ = [
     "UsageError",
     "WrongAudienceError",
     "WrongIssuerError",
+    "WrongTokenTypeError",
 ]
 
 
@@ -174,6 +184,13 @@ class MalformedTokenError(InvalidTokenError):
     """The token is not a well-formed compact JWS with a JSON object payload."""
 
     code = "malformed"
+
+
+class CriticalHeaderError(MalformedTokenError):
+    """The header lists ``crit`` extensions, which this verifier does not understand (RFC 7515
+    §4.1.11 requires refusing the token); an empty or malformed ``crit`` is refused too."""
+
+    code = "unsupported_crit"
 
 
 class TokenTooLargeError(MalformedTokenError):
@@ -228,6 +245,13 @@ class InvalidScopeError(InvalidClaimError):
     """A scope is unknown or malformed."""
 
     code = "invalid_scope"
+
+
+class WrongTokenTypeError(InvalidClaimError):
+    """The token is not of the kind expected: an authRequest given where an authResponse is
+    verified (no ``private_key`` claim, or claims only a request carries)."""
+
+    code = "wrong_token_type"
 
 
 class WrongAudienceError(InvalidClaimError):
@@ -310,6 +334,13 @@ class RequestMismatchError(InvalidTokenError):
     """The response was not minted for the given request."""
 
     code = "request_mismatch"
+
+
+class UnboundResponseError(RequestMismatchError):
+    """The response carries ``private_key: null``: nothing ties it to the request's transit
+    key, so it could have been minted for any app (``allow_unbound_response=True`` accepts it)."""
+
+    code = "unbound_response"
 
 
 class ReplayedTokenError(InvalidTokenError):
@@ -395,6 +426,17 @@ class NoChallengeError(SignInError):
 
     code = "no_challenge"
     status = 409
+
+
+# --- the verifier's own condition ---------------------------------------------------------
+
+
+class ReplayCacheFullError(AuthTokenError):
+    """The replay cache holds as many live token ids as it may: the token is refused (it cannot
+    be remembered, so accepting it would re-open replays) until ids expire. Not the token's
+    fault: answer 503, and size the cache for the peak."""
+
+    code = "replay_cache_full"
 
 
 # --- "the caller misused the API" ---------------------------------------------------------

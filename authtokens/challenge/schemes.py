@@ -237,6 +237,7 @@ def verify_jws(
     try:
         decoded = es256k_jws.decode(token, max_size=MAX_SIGNATURE_CHARS)
         es256k_jws.check_algorithm(decoded.header)
+        es256k_jws.check_critical(decoded.header)
     except InvalidTokenError:
         raise SignatureRejectedError("JWS is malformed or not ES256K") from None
     digest = sha256(decoded.signing_input)

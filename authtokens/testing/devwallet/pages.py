@@ -34,6 +34,7 @@ __all__ = [
 CHECK_WORDS = {
     "format": "The token is a well-formed compact JWT (three base64url parts, JSON object).",
     "algorithm": "The header's algorithm is exactly ES256K (unsigned tokens are refused).",
+    "critical": "The header asks for no critical (crit) extensions, which nobody understands.",
     "public_keys": "The token names exactly one valid secp256k1 public key.",
     "issuer_format": "The issuer (iss) is a well-formed did:btc-addr: DID.",
     "signature": "The signature verifies with the token's public key.",
