@@ -270,7 +270,9 @@ def test_verify_unknown_scopes_need_the_flag(cli: Any) -> None:
 
 def test_verify_type_override_and_unknown_shape(cli: Any) -> None:
     forced = cli("verify", EXAMPLE_A, "--now", str(NOW), "--type", "response")
-    assert forced.code == EXIT_OK  # a request passes the response's (weaker) checks too
+    # a request is not a response (issue 11, item 6), whatever --type says
+    assert forced.code == EXIT_REJECTED
+    assert "wrong_token_type" in forced.err
     other = cli("verify", forge({"hello": "world"}))
     assert other.code == EXIT_REJECTED
     assert "error: malformed: " in other.err

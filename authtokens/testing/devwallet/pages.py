@@ -40,6 +40,7 @@ CHECK_WORDS = {
     "signature": "The signature verifies with the token's public key.",
     "issuer": "The issuer DID is the address of the token's public key.",
     "times": "The token is already valid (iat) and not expired (exp), within the leeway.",
+    "token_type": "It is an authResponse (private_key present, no authRequest-only claims).",
     "claims": "The claims have the right types (jti, flags, version, appDetails).",
     "domain_name": "domain_name is an http(s) origin.",
     "manifest_uri": "manifest_uri is on the app's origin.",
