@@ -48,7 +48,7 @@ from .addresses import (
     parse_stacks_address,
     stacks_address,
 )
-from .claims import DEFAULT_LEEWAY, Timestamp, resolve_now, to_seconds
+from .claims import DEFAULT_LEEWAY, Timestamp, check_seconds, resolve_now, to_seconds
 from .errors import (
     AddressMismatchError,
     ChainMismatchError,
@@ -88,6 +88,7 @@ __all__ = [
     "account_id",
     "check_fields",
     "check_signature",
+    "check_time_options",
     "create_message",
     "generate_nonce",
     "is_uri",
@@ -411,6 +412,13 @@ def _authority(uri: str) -> str | None:
     return parts.group(2) if parts else None
 
 
+def check_time_options(leeway: object, max_age: object) -> None:
+    """``leeway`` finite seconds ≥ 0 and ``max_age`` the same or None (`InvalidArgumentError`:
+    a NaN or infinite one would switch the time checks off)."""
+    check_seconds(leeway, "leeway")
+    check_seconds(max_age, "max_age", optional=True)
+
+
 def check_fields(
     message: SiwsMessage,
     *,
@@ -426,6 +434,7 @@ def check_fields(
 ) -> None:
     """Check a parsed message against the backend's expectations (spec §4.3); ``now`` in Unix
     seconds. ``nonce=None`` skips the nonce comparison (a nonce store has consumed it)."""
+    check_time_options(leeway, max_age)
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
     if message.domain.lower() != domain.lower():
@@ -546,6 +555,7 @@ def verify_message(
     """
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
+    check_time_options(leeway, max_age)
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     check_fields(
@@ -594,6 +604,7 @@ def wallet_check(
     Returns every failed check as an error with its code (empty: safe to sign); never raises
     for the message (a malformed ``origin`` or ``address`` is the wallet's bug and raises).
     """
+    check_time_options(leeway, max_age)
     parts = _URI_SPLIT.match(origin) if isinstance(origin, str) else None
     scheme = (parts.group(1) or "").lower() if parts else ""
     authority = (parts.group(2) or "").lower() if parts else ""

@@ -37,6 +37,7 @@ from .siws import (
     VerifiedSignIn,
     check_fields,
     check_signature,
+    check_time_options,
     generate_nonce,
     parse_message,
     verified,
@@ -431,6 +432,7 @@ def verify_with_store(
     them, expired or was used); then every field check and the signature. The nonce is spent
     whatever the later checks say.
     """
+    check_time_options(leeway, max_age)  # before the nonce is spent
     now_s = resolve_now(now)
     message = parse_message(text)
     store.consume(message.nonce, message.address, message.chain_id, now=now_s)
@@ -458,6 +460,7 @@ async def averify_with_store(
 ) -> VerifiedSignIn:
     """The async twin of `verify_with_store` (the signature check itself is CPU-bound and
     runs inline: it takes well under a millisecond)."""
+    check_time_options(leeway, max_age)  # before the nonce is spent
     now_s = resolve_now(now)
     message = parse_message(text)
     await store.consume(message.nonce, message.address, message.chain_id, now=now_s)

@@ -17,7 +17,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..errors import InvalidArgumentError, StoreNotOpenError
+from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
+from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
 from .base import Clock, UserRecord, window_key
 
 __all__ = ["RedisReplayCache", "RedisStore"]
@@ -133,12 +134,22 @@ class RedisReplayCache:
     """A cache in Redis (>= 6.2), shared by every process and host that uses the server.
 
     One ``SET key 1 NX PXAT expires_at`` per call: Redis both refuses a live key and expires it
-    at the token's expiry, atomically. ``client`` is a ``redis.Redis`` (sync) client or a
-    ``redis://`` URL; keys are ``prefix + issuer#jti``.
+    at the token's expiry, atomically. The expiry is clamped to ``max_retention`` seconds from
+    now (`authtokens.replay.DEFAULT_MAX_RETENTION`), which also keeps it inside the range
+    Redis accepts (a raw ``exp`` of 9.2e15 overflowed it). Run the Redis with
+    ``maxmemory-policy noeviction``: an evicting policy would forget live ids (accepting
+    replays); with ``noeviction`` a full Redis refuses new ids, raised as
+    `ReplayCacheFullError`. ``client`` is a ``redis.Redis`` (sync) client or a ``redis://``
+    URL; keys are ``prefix + issuer#jti``.
     """
 
     def __init__(
-        self, client: object, *, prefix: str = "authtokens:jti:", clock: Clock = time.time
+        self,
+        client: object,
+        *,
+        prefix: str = "authtokens:jti:",
+        clock: Clock = time.time,
+        max_retention: float = DEFAULT_MAX_RETENTION,
     ) -> None:
         try:
             import redis
@@ -150,13 +161,23 @@ class RedisReplayCache:
             client = redis.Redis.from_url(client)
         if not isinstance(client, redis.Redis):
             raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
+        self.max_retention = check_retention(max_retention)
         self._redis = client
         self._prefix = prefix
         self._clock = clock
+        self._response_error: type[Exception] = redis.exceptions.ResponseError
 
     def seen(self, jti: str, expires_at: float) -> bool:
         key = self._prefix + jti
+        now = self._clock()
         # PXAT in the past would be refused; such a token is already expired, keep it a second.
-        until_ms = max(int(expires_at * 1000), int(self._clock() * 1000) + 1000)
-        created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        until_ms = max(
+            int(retained_until(expires_at, now, self.max_retention) * 1000), int(now * 1000) + 1000
+        )
+        try:
+            created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        except self._response_error as exc:
+            if str(exc).startswith("OOM"):
+                raise ReplayCacheFullError("the replay cache's Redis is out of memory") from None
+            raise
         return not created

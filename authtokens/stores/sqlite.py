@@ -30,7 +30,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import InvalidArgumentError, StoreNotOpenError
+from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
+from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
 from .base import Clock, UserRecord, window_key
 
 __all__ = ["SQLiteReplayCache", "SqliteStore", "connect"]
@@ -266,7 +267,10 @@ class SQLiteReplayCache:
     """A cache in an SQLite file, shared by every process on the host that opens it.
 
     Atomicity comes from the primary key: the first ``INSERT`` of a live id wins, and an expired
-    row is replaced in the same statement. Expired rows are purged every ``purge_every`` calls.
+    row is replaced in the same statement. Each id is kept at most ``max_retention`` seconds
+    (`authtokens.replay.DEFAULT_MAX_RETENTION`), and expired rows are purged every
+    ``purge_every`` calls, so the file holds at most the ids of one retention period. A disk
+    that is full (SQLITE_FULL) refuses new ids with `ReplayCacheFullError`.
     """
 
     def __init__(
@@ -276,7 +280,11 @@ class SQLiteReplayCache:
         clock: Clock = time.time,
         purge_every: int = 1000,
         timeout: float = 5.0,
+        max_retention: float = DEFAULT_MAX_RETENTION,
     ) -> None:
+        if isinstance(purge_every, bool) or not isinstance(purge_every, int) or purge_every < 1:
+            raise InvalidArgumentError("purge_every must be a positive int")
+        self.max_retention = check_retention(max_retention)
         self._path = str(path)
         self._clock = clock
         self._purge_every = purge_every
@@ -298,18 +306,24 @@ class SQLiteReplayCache:
 
     def seen(self, jti: str, expires_at: float) -> bool:
         now = self._clock()
+        until = retained_until(expires_at, now, self.max_retention)
         db = self._connect()
-        # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
-        cursor = db.execute(
-            "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
-            "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
-            "WHERE replay_cache.expires_at < ?",
-            (jti, expires_at, now),
-        )
-        fresh = cursor.rowcount == 1
-        self._calls += 1
-        if self._calls % self._purge_every == 0:
-            db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
+        try:
+            # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
+            cursor = db.execute(
+                "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
+                "WHERE replay_cache.expires_at < ?",
+                (jti, until, now),
+            )
+            fresh = cursor.rowcount == 1
+            self._calls += 1
+            if self._calls % self._purge_every == 0:
+                db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                raise ReplayCacheFullError("the replay cache's disk is full") from None
+            raise
         return not fresh
 
     def close(self) -> None:
