@@ -9,10 +9,11 @@ double holds them exactly, and refused otherwise rather than silently rounded.
 
 `loads` parses UTF-8 JSON and refuses what JS would not produce or what could be abused:
 duplicate keys, ``NaN``/``Infinity``, numbers that overflow a double, nesting deeper than
-``max_depth`` and more than ``max_elements`` values. Integers beyond 2**53 are read as floats,
-as JS reads them. The nesting and element caps are checked on the text before anything is
-parsed, with C-speed string operations only, so refusing a token of 32,000 empty arrays costs
-about what reading an ordinary token of its size does (issue 11, item 12).
+``max_depth`` and more than ``max_elements`` values (arrays, objects and commas). Integers
+beyond 2**53 are read as floats, as JS reads them. The nesting and element caps are checked
+on the text before anything is parsed, with C-speed string operations only, so refusing a
+token of 32,000 empty arrays costs about what reading an ordinary token of its size does
+(issue 11, item 12).
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ from .errors import InvalidArgumentError, InvalidEncodingError
 __all__ = ["MAX_DEPTH", "MAX_ELEMENTS", "dumps", "format_number", "loads"]
 
 MAX_DEPTH = 64
-#: Cap on the arrays, objects and commas (so, roughly, values) of one JSON text. An authResponse
-#: has a few dozen; 4096 leaves room for any profile while bounding the parse of a hostile one.
+#: Cap on the arrays, objects and commas outside strings (so, about the values) of one JSON
+#: text. An authResponse has a few dozen; 4096 leaves room for any profile while bounding the
+#: parse of a hostile one.
 MAX_ELEMENTS = 4096
 _MAX_SAFE_INT = 2**53
 _SURROGATE = re.compile("[\ud800-\udfff]")
