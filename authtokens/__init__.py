@@ -17,6 +17,8 @@ The wallet side::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .auth_request import AuthRequest, check_auth_request, make_auth_request, verify_auth_request
 from .auth_response import (
     AuthResponse,
@@ -35,9 +37,13 @@ from .errors import (
     UsageError,
 )
 from .keys import generate_transit_key, get_public_key
-from .replay import MemoryReplayCache, RedisReplayCache, ReplayCache, SQLiteReplayCache
+from .replay import MemoryReplayCache, ReplayCache
 from .sign_in import UserData, decode_auth_response
 from .wallet import Account, Wallet
+
+if TYPE_CHECKING:
+    from .stores.redis import RedisReplayCache
+    from .stores.sqlite import SQLiteReplayCache
 
 __version__ = "0.1.0"
 
@@ -70,3 +76,13 @@ __all__ = [
     "verify_auth_request",
     "verify_auth_response",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: the replay caches that need ``sqlite3`` or ``redis`` load on first use, so
+    ``import authtokens`` loads neither."""
+    if name in ("SQLiteReplayCache", "RedisReplayCache"):
+        from . import stores
+
+        return getattr(stores, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

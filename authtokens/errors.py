@@ -1,16 +1,18 @@
 """Every error authtokens raises on purpose.
 
 The tree has one root and three families. ``InvalidTokenError`` means "this input is
-rejected": a backend answers it with a 4xx and the ``code``. ``UsageError`` means the caller
+rejected": a backend answers it with a 4xx and the ``code``; the sign-in server's refusals
+(`SignInError`, with the HTTP ``status`` it answers) and the session-token claim errors belong
+to it too. ``UsageError`` means the caller
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
 or the manifest failed", neither a rejected token nor a caller's bug::
 
-    AuthTokenError                       code
+    AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
     │   ├── MalformedTokenError          "malformed"
-    │   │   └── TokenTooLargeError       "too_large"
+    │   │   └── TokenTooLargeError       "token_too_large"
     │   ├── UnsupportedAlgorithmError    "bad_alg"
     │   │   └── UnsecuredTokenError      "unsigned"
     │   ├── InvalidSignatureError        "bad_signature"
@@ -18,7 +20,9 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   │   ├── MissingClaimError        "missing_claim"
     │   │   ├── InvalidPublicKeysError   "invalid_public_keys"
     │   │   ├── InvalidIssuerError       "invalid_issuer"
-    │   │   └── InvalidScopeError        "invalid_scope"
+    │   │   ├── InvalidScopeError        "invalid_scope"
+    │   │   ├── WrongAudienceError       "wrong_audience"     (session tokens)
+    │   │   └── WrongIssuerError         "wrong_issuer"       (session tokens)
     │   ├── IssuerMismatchError          "issuer_mismatch"
     │   ├── ExpiredTokenError            "expired"
     │   ├── ImmatureTokenError           "iat_in_future"
@@ -31,7 +35,17 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
-    │   └── VerificationFailedError      "verification_failed"  (several checks at once)
+    │   └── SignInError                  "sign_in_refused"        HTTP 400 (the sign-in server)
+    │       ├── InvalidRequestError      "invalid_request"        400
+    │       │   ├── UnsupportedSchemeError "unsupported_scheme"   400
+    │       │   ├── UnsupportedMediaError  "unsupported_media_type" 415
+    │       │   └── RequestTooLargeError   "too_large"            413
+    │       ├── OriginNotAllowedError    "origin_not_allowed"     403
+    │       ├── RateLimitedError         "rate_limited"           429
+    │       ├── ChallengeExpiredError    "challenge_expired"      401 (unknown, expired or spent)
+    │       ├── SignatureRejectedError   "invalid_signature"      401
+    │       ├── ChallengePendingError    "challenge_pending"      409 (WebSocket only)
+    │       └── NoChallengeError         "no_challenge"           409 (WebSocket only)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
     │   ├── InvalidEncodingError         "invalid_encoding"
@@ -43,15 +57,16 @@ or the manifest failed", neither a rejected token nor a caller's bug::
         ├── ManifestTooLargeError        "manifest_too_large"
         └── InvalidManifestError         "manifest_invalid"
 
-Messages say what was expected and what was found, and never contain key material.
+Messages say what was expected and what was found, and never contain key material. The
+server's clients only ever see the code; its messages are for the server's log.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 __all__ = [
     "AuthTokenError",
+    "ChallengeExpiredError",
+    "ChallengePendingError",
     "DecryptionError",
     "ExpiredTokenError",
     "ImmatureTokenError",
@@ -64,6 +79,7 @@ __all__ = [
     "InvalidManifestError",
     "InvalidMnemonicError",
     "InvalidPublicKeysError",
+    "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
     "InvalidTokenError",
@@ -75,17 +91,26 @@ __all__ = [
     "ManifestOriginError",
     "ManifestTooLargeError",
     "MissingClaimError",
+    "NoChallengeError",
     "OriginMismatchError",
+    "OriginNotAllowedError",
     "PlaintextKeyError",
+    "RateLimitedError",
     "RedirectOriginError",
     "ReplayedTokenError",
     "RequestMismatchError",
+    "RequestTooLargeError",
+    "SignInError",
+    "SignatureRejectedError",
     "TokenTooLargeError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
+    "UnsupportedMediaError",
+    "UnsupportedSchemeError",
     "UnsupportedVersionError",
     "UsageError",
-    "VerificationFailedError",
+    "WrongAudienceError",
+    "WrongIssuerError",
 ]
 
 
@@ -120,7 +145,7 @@ class MalformedTokenError(InvalidTokenError):
 class TokenTooLargeError(MalformedTokenError):
     """The token is larger than the configured size cap."""
 
-    code = "too_large"
+    code = "token_too_large"
 
 
 class UnsupportedAlgorithmError(InvalidTokenError):
@@ -169,6 +194,18 @@ class InvalidScopeError(InvalidClaimError):
     """A scope is unknown or malformed."""
 
     code = "invalid_scope"
+
+
+class WrongAudienceError(InvalidClaimError):
+    """A session token's ``aud`` is not the expected audience."""
+
+    code = "wrong_audience"
+
+
+class WrongIssuerError(InvalidClaimError):
+    """A session token's ``iss`` is not the expected issuer."""
+
+    code = "wrong_issuer"
 
 
 class IssuerMismatchError(InvalidTokenError):
@@ -247,15 +284,83 @@ class ReplayedTokenError(InvalidTokenError):
     code = "replayed"
 
 
-class VerificationFailedError(InvalidTokenError):
-    """Several checks failed; `errors` holds each one, in check order."""
+# --- the sign-in server's refusals (still "reject this input") ----------------------------
 
-    code = "verification_failed"
 
-    def __init__(self, errors: Sequence[InvalidTokenError]) -> None:
-        self.errors: tuple[InvalidTokenError, ...] = tuple(errors)
-        codes = ", ".join(e.code for e in self.errors)
-        super().__init__(f"{len(self.errors)} checks failed: {codes}")
+class SignInError(InvalidTokenError):
+    """A sign-in request is refused; ``status`` is the HTTP status to answer with."""
+
+    code = "sign_in_refused"
+    status = 400
+
+
+class InvalidRequestError(SignInError):
+    """The request is malformed: bad JSON, missing or ill-typed field, unparseable key."""
+
+    code = "invalid_request"
+    status = 400
+
+
+class UnsupportedSchemeError(InvalidRequestError):
+    """The signature scheme is unknown, disabled, or does not fit the key type."""
+
+    code = "unsupported_scheme"
+
+
+class UnsupportedMediaError(InvalidRequestError):
+    """The request body is not declared as JSON."""
+
+    code = "unsupported_media_type"
+    status = 415
+
+
+class RequestTooLargeError(InvalidRequestError):
+    """The request body or frame exceeds the configured size cap."""
+
+    code = "too_large"
+    status = 413
+
+
+class OriginNotAllowedError(SignInError):
+    """The request carries an ``Origin`` that is not on the allowlist."""
+
+    code = "origin_not_allowed"
+    status = 403
+
+
+class RateLimitedError(SignInError):
+    """Too many requests from this address or for this key in the current window."""
+
+    code = "rate_limited"
+    status = 429
+
+
+class ChallengeExpiredError(SignInError):
+    """The challenge id is unknown, expired or already used (deliberately indistinguishable)."""
+
+    code = "challenge_expired"
+    status = 401
+
+
+class SignatureRejectedError(SignInError):
+    """The signature does not verify for the challenge's key and message."""
+
+    code = "invalid_signature"
+    status = 401
+
+
+class ChallengePendingError(SignInError):
+    """A challenge is already outstanding on this WebSocket connection."""
+
+    code = "challenge_pending"
+    status = 409
+
+
+class NoChallengeError(SignInError):
+    """A signature arrived on a WebSocket connection with no outstanding challenge."""
+
+    code = "no_challenge"
+    status = 409
 
 
 # --- "the caller misused the API" ---------------------------------------------------------

@@ -6,31 +6,24 @@ cache is keyed on the issuer and ``jti`` (never on the token string, which a hig
 would change), so a re-signed or malleated copy of a token is still a replay, and nobody can
 burn another issuer's ``jti``.
 
-`MemoryReplayCache` serves one process; `SQLiteReplayCache` serves several processes on one
-host through a shared file; `RedisReplayCache` serves any number of hosts (it needs the
-``authtokens[redis]`` extra). All are atomic: of two concurrent ``seen`` calls for one key,
-exactly one returns False.
+`MemoryReplayCache` serves one process. `authtokens.stores.sqlite.SQLiteReplayCache` serves
+several processes on one host through a shared file, `authtokens.stores.redis.RedisReplayCache`
+any number of hosts (it needs the ``authtokens[redis]`` extra); both are also importable from
+`authtokens` and `authtokens.stores`, loaded on first use. All are atomic: of two concurrent
+``seen`` calls for one key, exactly one returns False. Time comes from the injected ``clock``
+(``now`` for `consume`); this module never opens a file or a socket.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from .errors import InvalidArgumentError, ReplayedTokenError
 
-__all__ = [
-    "MemoryReplayCache",
-    "RedisReplayCache",
-    "ReplayCache",
-    "SQLiteReplayCache",
-    "consume",
-    "replay_key",
-]
+__all__ = ["MemoryReplayCache", "ReplayCache", "consume", "replay_key"]
 
 #: How long a token that never expires (``require_exp=False``) is remembered.
 NO_EXPIRY_RETENTION = 365 * 24 * 3600.0
@@ -95,92 +88,3 @@ class MemoryReplayCache:
 
     def __len__(self) -> int:
         return len(self._entries)
-
-
-class SQLiteReplayCache:
-    """A cache in an SQLite file, shared by every process on the host that opens it.
-
-    Atomicity comes from the primary key: the first ``INSERT`` of a live id wins, and an expired
-    row is replaced in the same statement. Expired rows are purged every ``purge_every`` calls.
-    """
-
-    def __init__(
-        self,
-        path: str | Path,
-        *,
-        clock: Callable[[], float] = time.time,
-        purge_every: int = 1000,
-        timeout: float = 5.0,
-    ) -> None:
-        self._path = str(path)
-        self._clock = clock
-        self._purge_every = purge_every
-        self._calls = 0
-        self._local = threading.local()
-        self._timeout = timeout
-        with self._connect() as db:
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS replay_cache "
-                "(jti TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"
-            )
-
-    def _connect(self) -> sqlite3.Connection:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self._path, timeout=self._timeout, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
-        return db
-
-    def seen(self, jti: str, expires_at: float) -> bool:
-        now = self._clock()
-        db = self._connect()
-        # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
-        cursor = db.execute(
-            "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
-            "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
-            "WHERE replay_cache.expires_at < ?",
-            (jti, expires_at, now),
-        )
-        fresh = cursor.rowcount == 1
-        self._calls += 1
-        if self._calls % self._purge_every == 0:
-            db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
-        return not fresh
-
-    def close(self) -> None:
-        db: sqlite3.Connection | None = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
-
-
-class RedisReplayCache:
-    """A cache in Redis (>= 6.2), shared by every process and host that uses the server.
-
-    One ``SET key 1 NX PXAT expires_at`` per call: Redis both refuses a live key and expires it
-    at the token's expiry, atomically. ``client`` is a ``redis.Redis`` (sync) client or a
-    ``redis://`` URL; keys are ``prefix + issuer#jti``.
-    """
-
-    def __init__(self, client: object, *, prefix: str = "authtokens:jti:") -> None:
-        try:
-            import redis
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise InvalidArgumentError(
-                "RedisReplayCache needs the redis package: pip install 'authtokens[redis]'"
-            ) from exc
-        if isinstance(client, str):
-            client = redis.Redis.from_url(client)
-        if not isinstance(client, redis.Redis):
-            raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
-        self._redis = client
-        self._prefix = prefix
-
-    def seen(self, jti: str, expires_at: float) -> bool:
-        key = self._prefix + jti
-        # PXAT in the past would be refused; such a token is already expired, keep it a second.
-        until_ms = max(int(expires_at * 1000), int(time.time() * 1000) + 1000)
-        created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
-        return not created

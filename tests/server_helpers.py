@@ -33,8 +33,8 @@ with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is
 from authtokens.keys import CURVE_ORDER
 from authtokens.server.app import create_app
 from authtokens.server.config import RateLimits, ServerConfig
-from authtokens.server.store import MemoryStore, Store
 from authtokens.server.tokens import TokenSigner
+from authtokens.stores import MemoryStore, Store
 
 REPO = Path(__file__).resolve().parent.parent
 ORIGIN = "http://localhost:3000"

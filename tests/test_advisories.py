@@ -61,8 +61,9 @@ from authtokens.errors import (
 )
 from authtokens.keys import CURVE_ORDER, get_public_key
 from authtokens.origins import origin_of
-from authtokens.replay import MemoryReplayCache, ReplayCache, SQLiteReplayCache
+from authtokens.replay import MemoryReplayCache, ReplayCache
 from authtokens.sign_in import decode_auth_response
+from authtokens.stores import SQLiteReplayCache
 
 P = 2**256 - 2**32 - 977  # the secp256k1 field prime
 Verifier = Callable[[str], object]

@@ -8,13 +8,8 @@ import pytest
 from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
-from authtokens.replay import (
-    MemoryReplayCache,
-    RedisReplayCache,
-    ReplayCache,
-    SQLiteReplayCache,
-    replay_key,
-)
+from authtokens.replay import MemoryReplayCache, ReplayCache, replay_key
+from authtokens.stores import RedisReplayCache, SQLiteReplayCache
 
 NOW = 1_800_000_000.0
 

@@ -26,27 +26,9 @@ from server_helpers import (
 
 from authtokens import jwt as es256k
 from authtokens.addresses import STACKS_MAINNET, STACKS_TESTNET, stacks_address
-from authtokens.errors import (
-    ExpiredTokenError,
-    ImmatureTokenError,
-    InvalidArgumentError,
-    InvalidSignatureError,
-    InvalidTokenError,
-    MalformedTokenError,
-    MissingClaimError,
-    UnsecuredTokenError,
-    UnsupportedAlgorithmError,
-)
-from authtokens.hashes import sha256
-from authtokens.server.challenges import build_message, iso_ms, new_challenge_id, new_nonce
-from authtokens.server.clientkeys import libp2p_decode, libp2p_encode, parse_client_key
-from authtokens.server.config import RateLimits, parse_origin
-from authtokens.server.errors import (
-    InvalidRequestError,
-    SignatureRejectedError,
-    UnsupportedSchemeError,
-)
-from authtokens.server.schemes import (
+from authtokens.challenge.keys import libp2p_decode, libp2p_encode, parse_client_key
+from authtokens.challenge.messages import build_message, iso_ms, new_challenge_id, new_nonce
+from authtokens.challenge.schemes import (
     check_scheme,
     decode_signature,
     stacks_message_digests,
@@ -54,10 +36,26 @@ from authtokens.server.schemes import (
     verify_jws,
     verify_secp256k1_digest,
 )
-from authtokens.server.tokens import (
-    TokenSigner,
+from authtokens.errors import (
+    ExpiredTokenError,
+    ImmatureTokenError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    InvalidSignatureError,
+    InvalidTokenError,
+    MalformedTokenError,
+    MissingClaimError,
+    SignatureRejectedError,
+    UnsecuredTokenError,
+    UnsupportedAlgorithmError,
+    UnsupportedSchemeError,
     WrongAudienceError,
     WrongIssuerError,
+)
+from authtokens.hashes import sha256
+from authtokens.server.config import RateLimits, parse_origin
+from authtokens.server.tokens import (
+    TokenSigner,
     textile_api_sig,
     verify_session_token,
 )
@@ -375,7 +373,16 @@ def test_challenge_text_forms() -> None:
     config = make_config()
     _, _, libp2p = ed25519_key()
     ed = parse_client_key(libp2p)
-    msg = build_message(config, ed, "ed25519-raw", "N" * 20, 0, 300_000)
+    msg = build_message(
+        ed,
+        "ed25519-raw",
+        domain=config.domain,
+        uri=config.uri,
+        statement=config.statement,
+        nonce="N" * 20,
+        issued_at_ms=0,
+        expires_at_ms=300_000,
+    )
     assert msg.text == (
         f"localhost:3001 wants you to sign in with your key:\n{libp2p}\n\n{config.statement}\n\n"
         "URI: http://localhost:3001\nVersion: 1\nNonce: NNNNNNNNNNNNNNNNNNNN\n"
@@ -383,12 +390,30 @@ def test_challenge_text_forms() -> None:
     )
     assert msg.signed == msg.text.encode()
     _, secp = _secp_key()
-    stx = build_message(config, secp, "stacks-message", "N" * 20, 0, 1)
+    stx = build_message(
+        secp,
+        "stacks-message",
+        domain=config.domain,
+        uri=config.uri,
+        statement=config.statement,
+        nonce="N" * 20,
+        issued_at_ms=0,
+        expires_at_ms=1,
+    )
     assert stx.text.startswith(
         f"localhost:3001 wants you to sign in with your Stacks account:\n{secp.display}\n\n"
     )
     assert "\nChain ID: 1\n" in stx.text
-    sip = build_message(config, secp, "sip018", "N" * 20, 0, 1)
+    sip = build_message(
+        secp,
+        "sip018",
+        domain=config.domain,
+        uri=config.uri,
+        statement=config.statement,
+        nonce="N" * 20,
+        issued_at_ms=0,
+        expires_at_ms=1,
+    )
     assert sip.message_cv is not None
     assert sip.signed == sip.message_cv.data
     assert sip.sha256_hex == sha256(sip.message_cv.data).hex()

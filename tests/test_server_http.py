@@ -24,9 +24,9 @@ from server_helpers import (
 from authtokens import jwt as es256k
 from authtokens.addresses import STACKS_MAINNET, stacks_address
 from authtokens.server.config import RateLimits
-from authtokens.server.store import MemoryStore
 from authtokens.server.tokens import verify_session_token
 from authtokens.stacks_messages import sip018_digest
+from authtokens.stores import MemoryStore
 
 Signer = Callable[[dict[str, Any]], Any]
 

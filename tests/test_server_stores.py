@@ -12,7 +12,7 @@ import pytest
 from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
-from authtokens.server.store import MemoryStore, Store, open_store
+from authtokens.stores import MemoryStore, Store, open_store
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     prefix = f"t{id(request)}:"
 
     def redis_store() -> Store:
-        from authtokens.server.redis_store import RedisStore
+        from authtokens.stores.redis import RedisStore
 
         return RedisStore(url, prefix=prefix)
 
@@ -136,7 +136,7 @@ def test_sqlite_survives_restart(tmp_path: Path) -> None:
 
 
 def test_redis_survives_redis_restart(tmp_path: Path) -> None:
-    from authtokens.server.redis_store import RedisStore
+    from authtokens.stores.redis import RedisStore
 
     async def first(url: str) -> None:
         async with opened(lambda: RedisStore(url)) as store:

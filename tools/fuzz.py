@@ -82,9 +82,10 @@ from authtokens.encoding import b64url_encode  # noqa: E402
 from authtokens.errors import AuthTokenError, InvalidTokenError  # noqa: E402
 from authtokens.hashes import hash160, sha256d  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
-from authtokens.replay import MemoryReplayCache, SQLiteReplayCache  # noqa: E402
+from authtokens.replay import MemoryReplayCache  # noqa: E402
 from authtokens.sign_in import decode_auth_response  # noqa: E402
 from authtokens.signatures import sign_digest  # noqa: E402
+from authtokens.stores import SQLiteReplayCache  # noqa: E402
 from authtokens.wallet import Wallet  # noqa: E402
 
 VECTORS = ROOT / "tests" / "vectors"

@@ -7,19 +7,19 @@ needs ``authtokens[redis]``. The pieces:
 - `open_store` and the stores `MemoryStore`, ``SqliteStore``, ``RedisStore`` behind `Store`;
 - `TokenSigner`, `load_signing_key`, `verify_session_token` (for the application's other
   services), `textile_api_sig`;
-- the refusals in `authtokens.server.errors`.
+- the refusals (`SignInError` and below) in `authtokens.errors`.
 
 See SERVER.md for the protocol and the command line.
 """
 
 from __future__ import annotations
 
+from ..challenge.keys import ClientKey, parse_client_key
+from ..errors import SignInError
+from ..stores import MemoryStore, Store, UserRecord, open_store
 from .app import create_app
-from .clientkeys import ClientKey, parse_client_key
 from .config import RateLimits, ServerConfig
-from .errors import SignInError
 from .service import SignInService
-from .store import MemoryStore, Store, UserRecord, open_store
 from .tokens import (
     SessionClaims,
     TokenSigner,

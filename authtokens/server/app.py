@@ -29,11 +29,10 @@ from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..errors import InvalidArgumentError, InvalidEncodingError
-from ..jsjson import loads as strict_json
-from .config import ServerConfig, parse_origin
-from .errors import (
+from ..errors import (
     ChallengePendingError,
+    InvalidArgumentError,
+    InvalidEncodingError,
     InvalidRequestError,
     NoChallengeError,
     OriginNotAllowedError,
@@ -41,8 +40,10 @@ from .errors import (
     SignInError,
     UnsupportedMediaError,
 )
+from ..jsjson import loads as strict_json
+from ..stores.base import Store
+from .config import ServerConfig, parse_origin
 from .service import IssuedChallenge, SignInService
-from .store import Store
 from .tokens import TokenSigner
 
 __all__ = ["create_app"]

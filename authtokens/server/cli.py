@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
+from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
-from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
 
@@ -235,8 +235,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server described by ``args`` until interrupted; return the exit code."""
     import uvicorn
 
+    from ..stores import open_store
     from .app import create_app
-    from .store import open_store
     from .tokens import TokenSigner, load_api_secret, load_signing_key
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")

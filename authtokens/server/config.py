@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from typing import Literal
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
+from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import InvalidArgumentError
-from .schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 
 __all__ = ["Limit", "RateLimits", "ServerConfig", "parse_origin"]
 

@@ -17,9 +17,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..hashes import sha256
-from ..stacks_messages import sip018_digest
-from .challenges import (
+from ..challenge.keys import ClientKey, parse_client_key
+from ..challenge.messages import (
     ChallengeRecord,
     SignedMessage,
     build_message,
@@ -27,26 +26,17 @@ from .challenges import (
     new_challenge_id,
     new_nonce,
 )
-from .clientkeys import ClientKey, parse_client_key
-from .config import Limit, ServerConfig
-from .errors import (
+from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
+from ..errors import (
     ChallengeExpiredError,
     InvalidRequestError,
     OriginNotAllowedError,
     RateLimitedError,
     SignatureRejectedError,
 )
-from .schemes import (
-    check_scheme,
-    decode_signature,
-    default_scheme,
-    libp2p_digest,
-    stacks_message_digests,
-    verify_ed25519,
-    verify_jws,
-    verify_secp256k1_digest,
-)
-from .store import Store, UserRecord
+from ..hashes import sha256
+from ..stores.base import Store, UserRecord
+from .config import Limit, ServerConfig
 from .tokens import IssuedToken, TokenSigner, textile_api_sig
 
 __all__ = ["IssuedChallenge", "SignInResult", "SignInService"]
@@ -153,7 +143,7 @@ class SignInService:
         now_ms = int(self.clock() * 1000)
         expires_ms = now_ms + int(lifetime * 1000)
         nonce = new_nonce()
-        message = build_message(self.config, key, scheme, nonce, now_ms, expires_ms)
+        message = self._message(key, scheme, nonce, now_ms, expires_ms)
         for _ in range(3):
             record = ChallengeRecord(
                 id=new_challenge_id(),
@@ -220,13 +210,8 @@ class SignInService:
         if record.origin != origin:
             raise OriginNotAllowedError("challenge answered from another origin than issued to")
         await self._limit(("verify-key:" + record.key_id, limits.verify_key))
-        message = build_message(
-            self.config,
-            key,
-            record.scheme,
-            record.nonce,
-            record.issued_at_ms,
-            record.expires_at_ms,
+        message = self._message(
+            key, record.scheme, record.nonce, record.issued_at_ms, record.expires_at_ms
         )
         if message.sha256_hex != record.message_sha256:
             # The configuration (domain, URI, statement) changed since the challenge was issued.
@@ -250,6 +235,21 @@ class SignInService:
         log.info("sign-in key=%s ip=%s jti=%s", key.key_id, ip, token.jti)
         return SignInResult(token, key, user, value)
 
+    def _message(
+        self, key: ClientKey, scheme: str, nonce: str, issued_at_ms: int, expires_at_ms: int
+    ) -> SignedMessage:
+        config = self.config
+        return build_message(
+            key,
+            scheme,
+            domain=config.domain,
+            uri=config.uri,
+            statement=config.statement,
+            nonce=nonce,
+            issued_at_ms=issued_at_ms,
+            expires_at_ms=expires_at_ms,
+        )
+
     def _verify(
         self,
         record: ChallengeRecord,
@@ -259,30 +259,13 @@ class SignInService:
         sig_encoding: Any,
         now: float,
     ) -> bytes:
-        scheme = record.scheme
-        if scheme == "jws-es256k":
-            return verify_jws(
-                key,
-                signature,
-                nonce=record.nonce,
-                audience=self.config.uri,
-                now=now,
-                not_after=record.expires_at_ms / 1000,
-            )
-        sig = decode_signature(signature, sig_encoding)
-        if scheme == "ed25519-raw":
-            verify_ed25519(key.public_key, message.signed, sig)
-            return key.public_key
-        if scheme == "stacks-message":
-            digests = stacks_message_digests(
-                message.signed, legacy=self.config.stacks_legacy_prefix
-            )
-            return verify_secp256k1_digest(key, digests, sig)
-        if scheme == "sip018":
-            assert message.domain_cv is not None
-            assert message.message_cv is not None
-            digest = sip018_digest(message.domain_cv, message.message_cv)
-            return verify_secp256k1_digest(key, [digest], sig)
-        if scheme == "libp2p-secp256k1":
-            return verify_secp256k1_digest(key, [libp2p_digest(message.signed)], sig)
-        raise SignatureRejectedError(f"scheme {scheme} is not verifiable")
+        expected = Expected(
+            nonce=record.nonce,
+            audience=self.config.uri,
+            now=now,
+            not_after=record.expires_at_ms / 1000,
+            legacy_prefix=self.config.stacks_legacy_prefix,
+        )
+        return verify_signature(
+            record.scheme, key, message, signature, encoding=sig_encoding, expected=expected
+        )

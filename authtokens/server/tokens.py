@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
 
+from ..challenge.messages import iso_ms
 from ..encoding import b64url_encode, multibase_b32_decode, multibase_b32_encode
 from ..errors import (
     ExpiredTokenError,
@@ -42,17 +43,16 @@ from ..errors import (
     MissingClaimError,
     UnsecuredTokenError,
     UnsupportedAlgorithmError,
+    WrongAudienceError,
+    WrongIssuerError,
 )
 from ..hashes import sha256
 from ..signatures import sign_digest
-from .challenges import iso_ms
 
 __all__ = [
     "SESSION_ALGORITHMS",
     "SessionClaims",
     "TokenSigner",
-    "WrongAudienceError",
-    "WrongIssuerError",
     "load_api_secret",
     "load_signing_key",
     "textile_api_sig",
@@ -64,18 +64,6 @@ _REQUIRED = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
 
 SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKeyType = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-
-
-class WrongAudienceError(InvalidClaimError):
-    """The token's ``aud`` is not the expected audience."""
-
-    code = "wrong_audience"
-
-
-class WrongIssuerError(InvalidClaimError):
-    """The token's ``iss`` is not the expected issuer."""
-
-    code = "wrong_issuer"
 
 
 # --- keys on disk ----------------------------------------------------------------------------

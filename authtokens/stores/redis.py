@@ -1,4 +1,6 @@
-"""Redis store (redis-py asyncio): any number of server processes and hosts.
+"""Redis: any number of processes and hosts, through `RedisStore` (the sign-in server's `Store`,
+redis-py asyncio) or `RedisReplayCache` (a `ReplayCache` for token ids, redis-py sync). Needs
+the ``authtokens[redis]`` extra.
 
 ``SET key value NX PX ttl`` creates a challenge without overwriting and with its expiry in one
 command; ``GETDEL`` (Redis >= 6.2) consumes it, so exactly one caller gets the value and an
@@ -13,12 +15,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import redis
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
 
-from .store import UserRecord, window_key
+from ..errors import InvalidArgumentError
+from .base import Clock, UserRecord, window_key
 
-__all__ = ["RedisStore"]
+__all__ = ["RedisReplayCache", "RedisStore"]
 
 _HIT = """
 local out = {}
@@ -34,9 +38,10 @@ return out
 class RedisStore:
     """`Store` on Redis (see the module doc). Keys live under ``prefix``."""
 
-    def __init__(self, url: str, *, prefix: str = "authtokens:") -> None:
+    def __init__(self, url: str, *, prefix: str = "authtokens:", clock: Clock = time.time) -> None:
         self.url = url
         self.prefix = prefix
+        self._clock = clock
         self._redis: Any = None
         self._hit_script: Any = None
 
@@ -80,7 +85,7 @@ class RedisStore:
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
         """See `Store.record_user`."""
         key = self.prefix + "user:" + key_id
-        now = repr(time.time())
+        now = repr(self._clock())
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.hsetnx(key, "first_seen", now)
             pipe.hset(key, mapping={"last_seen": now, "key_type": key_type})
@@ -104,7 +109,7 @@ class RedisStore:
         """See `Store.hit`."""
         if not counters:
             return []
-        now = time.time()
+        now = self._clock()
         keys, ttls = [], []
         for name, window in counters:
             key, ends = window_key(name, window, now)
@@ -112,3 +117,30 @@ class RedisStore:
             ttls.append(max(1, int((ends - now) * 1000) + 1000))
         result = await self._hit_script(keys=keys, args=ttls)
         return [int(n) for n in result]
+
+
+class RedisReplayCache:
+    """A cache in Redis (>= 6.2), shared by every process and host that uses the server.
+
+    One ``SET key 1 NX PXAT expires_at`` per call: Redis both refuses a live key and expires it
+    at the token's expiry, atomically. ``client`` is a ``redis.Redis`` (sync) client or a
+    ``redis://`` URL; keys are ``prefix + issuer#jti``.
+    """
+
+    def __init__(
+        self, client: object, *, prefix: str = "authtokens:jti:", clock: Clock = time.time
+    ) -> None:
+        if isinstance(client, str):
+            client = redis.Redis.from_url(client)
+        if not isinstance(client, redis.Redis):
+            raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
+        self._redis = client
+        self._prefix = prefix
+        self._clock = clock
+
+    def seen(self, jti: str, expires_at: float) -> bool:
+        key = self._prefix + jti
+        # PXAT in the past would be refused; such a token is already expired, keep it a second.
+        until_ms = max(int(expires_at * 1000), int(self._clock() * 1000) + 1000)
+        created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        return not created

@@ -1,6 +1,7 @@
-"""One verifier per signature scheme, and the tolerant decoding of signatures sent by clients.
+"""The signature schemes, as one registry ``{name: Scheme(key types, verifier)}``, and the
+tolerant decoding of signatures sent by clients.
 
-Schemes (challenge-login.md §4.3):
+Schemes (challenge-login.md §4.3), in `SCHEMES` order:
 
 ``ed25519-raw``
     PureEdDSA over the exact challenge bytes (the UTF-8 text); 64-byte signature.
@@ -16,15 +17,18 @@ Schemes (challenge-login.md §4.3):
     DER ECDSA over SHA-256 of the challenge bytes (go-libp2p/js-libp2p identities); off by
     default.
 
-Every failure raises `SignatureRejectedError` (or `InvalidRequestError` for a signature that
-cannot even be decoded); nothing returns False.
+`verify_signature` looks the scheme up and runs its verifier. Every failure raises
+`SignatureRejectedError` (or `InvalidRequestError` for a signature that cannot even be decoded);
+nothing returns False.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Final, TypeGuard
 
 from coincurve import PublicKey
@@ -34,30 +38,36 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from .. import jwt as es256k_jws
 from ..addresses import c32check_decode, stacks_address
 from ..encoding import b64url_decode, hex_decode
-from ..errors import InvalidEncodingError, InvalidTokenError
+from ..errors import (
+    InvalidEncodingError,
+    InvalidRequestError,
+    InvalidTokenError,
+    SignatureRejectedError,
+    UnsupportedSchemeError,
+)
 from ..hashes import sha256
 from ..keys import CURVE_ORDER, HALF_ORDER, parse_public_key
 from ..signatures import der_decode, verify_digest
-from ..stacks_messages import message_digest
-from .clientkeys import ClientKey
-from .errors import InvalidRequestError, SignatureRejectedError, UnsupportedSchemeError
+from ..stacks_messages import message_digest, sip018_digest
+from .keys import ClientKey, KeyType
+from .messages import SignedMessage
 
 __all__ = [
     "ALL_SCHEMES",
     "DEFAULT_SCHEMES",
     "ED25519_SCHEMES",
+    "SCHEMES",
     "SECP256K1_SCHEMES",
+    "Expected",
+    "Scheme",
+    "check_scheme",
     "decode_signature",
     "default_scheme",
     "verify_ed25519",
     "verify_jws",
     "verify_secp256k1_digest",
+    "verify_signature",
 ]
-
-ED25519_SCHEMES: Final = ("ed25519-raw",)
-SECP256K1_SCHEMES: Final = ("stacks-message", "sip018", "jws-es256k", "libp2p-secp256k1")
-ALL_SCHEMES: Final = ED25519_SCHEMES + SECP256K1_SCHEMES
-DEFAULT_SCHEMES: Final = ("ed25519-raw", "stacks-message", "sip018", "jws-es256k")
 
 MAX_SIGNATURE_CHARS = 4096
 _HEX = re.compile(r"(0x)?[0-9a-fA-F]*")
@@ -244,13 +254,102 @@ def verify_jws(
     return public_key
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expected:
+    """What a signature is checked against besides the key and the message: the challenge's
+    nonce and expiry, the server's URI (a JWS ``aud``), the time, and whether the legacy Stacks
+    message prefix is accepted."""
+
+    nonce: str
+    audience: str
+    now: float
+    not_after: float
+    legacy_prefix: bool = False
+
+
+#: A verifier: (key, message, signature as sent, its ``sigEncoding``, expected) -> the
+#: compressed (or Ed25519) public key that signed.
+Verifier = Callable[[ClientKey, SignedMessage, Any, Any, Expected], bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Scheme:
+    """A signature scheme: the key types it fits, its verifier, and whether a Stacks address
+    without its public key can use it (the key is then recovered from the signature)."""
+
+    key_types: tuple[KeyType, ...]
+    verify: Verifier
+    address_only: bool = False
+
+
+def _ed25519_raw(key: ClientKey, msg: SignedMessage, sig: Any, enc: Any, _: Expected) -> bytes:
+    verify_ed25519(key.public_key, msg.signed, decode_signature(sig, enc))
+    return key.public_key
+
+
+def _stacks_message(key: ClientKey, msg: SignedMessage, sig: Any, enc: Any, x: Expected) -> bytes:
+    digests = stacks_message_digests(msg.signed, legacy=x.legacy_prefix)
+    return verify_secp256k1_digest(key, digests, decode_signature(sig, enc))
+
+
+def _sip018(key: ClientKey, msg: SignedMessage, sig: Any, enc: Any, _: Expected) -> bytes:
+    signature = decode_signature(sig, enc)
+    assert msg.domain_cv is not None
+    assert msg.message_cv is not None
+    digest = sip018_digest(msg.domain_cv, msg.message_cv)
+    return verify_secp256k1_digest(key, [digest], signature)
+
+
+def _jws_es256k(key: ClientKey, _: SignedMessage, sig: Any, __: Any, x: Expected) -> bytes:
+    return verify_jws(
+        key, sig, nonce=x.nonce, audience=x.audience, now=x.now, not_after=x.not_after
+    )
+
+
+def _libp2p(key: ClientKey, msg: SignedMessage, sig: Any, enc: Any, _: Expected) -> bytes:
+    signature = decode_signature(sig, enc)
+    return verify_secp256k1_digest(key, [libp2p_digest(msg.signed)], signature)
+
+
+SCHEMES: Final[Mapping[str, Scheme]] = MappingProxyType(
+    {
+        "ed25519-raw": Scheme(("ed25519",), _ed25519_raw),
+        "stacks-message": Scheme(("secp256k1",), _stacks_message, address_only=True),
+        "sip018": Scheme(("secp256k1",), _sip018, address_only=True),
+        "jws-es256k": Scheme(("secp256k1",), _jws_es256k, address_only=True),
+        "libp2p-secp256k1": Scheme(("secp256k1",), _libp2p),
+    }
+)
+ALL_SCHEMES: Final = tuple(SCHEMES)
+ED25519_SCHEMES: Final = tuple(n for n, s in SCHEMES.items() if "ed25519" in s.key_types)
+SECP256K1_SCHEMES: Final = tuple(n for n, s in SCHEMES.items() if "secp256k1" in s.key_types)
+DEFAULT_SCHEMES: Final = ("ed25519-raw", "stacks-message", "sip018", "jws-es256k")
+
+
 def check_scheme(scheme: Any, key: ClientKey, enabled: Iterable[str]) -> str:
     """``scheme`` if it is enabled and fits the key type; `UnsupportedSchemeError` otherwise."""
-    if not isinstance(scheme, str) or scheme not in enabled:
+    if not isinstance(scheme, str) or scheme not in enabled or scheme not in SCHEMES:
         raise UnsupportedSchemeError("signature scheme is unknown or disabled")
-    fits = ED25519_SCHEMES if key.key_type == "ed25519" else SECP256K1_SCHEMES
-    if scheme not in fits:
+    entry = SCHEMES[scheme]
+    if key.key_type not in entry.key_types:
         raise UnsupportedSchemeError(f"scheme {scheme} does not fit a {key.key_type} key")
-    if not key.public_key and scheme not in ("stacks-message", "sip018", "jws-es256k"):
+    if not key.public_key and not entry.address_only:
         raise UnsupportedSchemeError(f"scheme {scheme} needs the public key, not an address")
     return scheme
+
+
+def verify_signature(
+    scheme: str,
+    key: ClientKey,
+    message: SignedMessage,
+    signature: Any,
+    *,
+    encoding: Any = None,
+    expected: Expected,
+) -> bytes:
+    """Verify ``signature`` (as the client sent it) over ``message`` under ``scheme``; return
+    the public key that signed. Raises `SignatureRejectedError` or `InvalidRequestError`."""
+    entry = SCHEMES.get(scheme)
+    if entry is None:
+        raise SignatureRejectedError(f"scheme {scheme} is not verifiable")
+    return entry.verify(key, message, signature, encoding, expected)

@@ -29,9 +29,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET, c32check_decode, stacks_address
 from ..encoding import b64url_decode, multibase_b32_decode, multibase_b32_encode
-from ..errors import InvalidAddressError, InvalidEncodingError, InvalidKeyError
+from ..errors import InvalidAddressError, InvalidEncodingError, InvalidKeyError, InvalidRequestError
 from ..keys import parse_public_key
-from .errors import InvalidRequestError
 
 __all__ = [
     "ClientKey",

@@ -1,6 +1,6 @@
 """Challenges: what the client signs, and the record the store keeps until it is consumed.
 
-The text (challenge-login.md §4.4) binds the configured domain and URI, the key, a fresh nonce,
+The text (challenge-login.md §4.4) binds the server's domain and URI, the key, a fresh nonce,
 the issue time and the expiry. Raw keys get the project's header; secp256k1 keys used with
 Stacks schemes get the Sign-In-with-Stacks (SIWS) text verbatim, with the c32 address and the
 SIP-005 chain id, so wallets recognise it::
@@ -18,8 +18,9 @@ SIP-005 chain id, so wallets recognise it::
     Expiration Time: 2026-01-01T00:05:00.000Z
 
 The record keeps the key, scheme, nonce, times, origin and the SHA-256 of the signed message
-bytes; at verification the message is rebuilt from the record and the current configuration and
-must hash to the same value, so a client can only ever sign bytes this server issued.
+bytes; at verification the message is rebuilt from the record and the current domain, URI and
+statement and must hash to the same value, so a client can only ever sign bytes this server
+issued. Nothing here depends on a web framework or on the server's configuration object.
 """
 
 from __future__ import annotations
@@ -34,8 +35,7 @@ from typing import Any
 from ..encoding import b64url_encode
 from ..hashes import sha256
 from ..stacks_messages import ClarityValue, ascii_cv, tuple_cv, uint_cv
-from .clientkeys import ClientKey, KeyType, libp2p_encode
-from .config import ServerConfig
+from .keys import ClientKey, KeyType, libp2p_encode
 
 __all__ = [
     "ChallengeRecord",
@@ -134,40 +134,47 @@ def _chain_id(address: str) -> int:
 
 
 def build_message(
-    config: ServerConfig,
     key: ClientKey,
     scheme: str,
+    *,
+    domain: str,
+    uri: str,
+    statement: str,
     nonce: str,
     issued_at_ms: int,
     expires_at_ms: int,
 ) -> SignedMessage:
-    """Build the challenge for ``key`` under ``scheme`` (deterministic in its arguments)."""
+    """Build the challenge for ``key`` under ``scheme`` (deterministic in its arguments).
+
+    ``domain``, ``uri`` and ``statement`` are the signing server's; they are trusted (the caller
+    checks they are single-line ASCII), the key and nonce come from this package's parsers.
+    """
     issued, expires = iso_ms(issued_at_ms), iso_ms(expires_at_ms)
     stacks = key.key_type == "secp256k1" and scheme != "libp2p-secp256k1"
     if stacks:
         chain = _chain_id(key.display)
-        header = f"{config.domain} wants you to sign in with your Stacks account:\n{key.display}"
+        header = f"{domain} wants you to sign in with your Stacks account:\n{key.display}"
         chain_line = f"Chain ID: {chain}\n"
     else:
         shown = libp2p_encode(2, key.public_key) if key.key_type == "secp256k1" else key.display
-        header = f"{config.domain} wants you to sign in with your key:\n{shown}"
+        header = f"{domain} wants you to sign in with your key:\n{shown}"
         chain_line = ""
     text = (
-        f"{header}\n\n{config.statement}\n\nURI: {config.uri}\nVersion: 1\n{chain_line}"
+        f"{header}\n\n{statement}\n\nURI: {uri}\nVersion: 1\n{chain_line}"
         f"Nonce: {nonce}\nIssued At: {issued}\nExpiration Time: {expires}"
     )
     if scheme != "sip018":
         return SignedMessage(text, text.encode("utf-8"))
     chain = _chain_id(key.display)
     domain_cv = tuple_cv(
-        {"name": ascii_cv(config.domain), "version": ascii_cv("1"), "chain-id": uint_cv(chain)}
+        {"name": ascii_cv(domain), "version": ascii_cv("1"), "chain-id": uint_cv(chain)}
     )
     message_cv = tuple_cv(
         {
-            "domain": ascii_cv(config.domain),
+            "domain": ascii_cv(domain),
             "address": ascii_cv(key.display),
-            "statement": ascii_cv(config.statement),
-            "uri": ascii_cv(config.uri),
+            "statement": ascii_cv(statement),
+            "uri": ascii_cv(uri),
             "version": ascii_cv("1"),
             "chain-id": uint_cv(chain),
             "nonce": ascii_cv(nonce),

@@ -1,10 +1,12 @@
-"""SQLite store: several server processes on one host share one database file.
+"""SQLite: several processes on one host share one database file, through `SqliteStore` (the
+sign-in server's `Store`) or `SQLiteReplayCache` (a `ReplayCache` for token ids).
 
-WAL journal, ``busy_timeout`` for writers that meet, ``synchronous=NORMAL`` (durable across a
-process crash; a power cut may lose the last commits). Each statement is its own transaction:
-``INSERT … ON CONFLICT DO UPDATE … WHERE expired`` creates a challenge without overwriting a live
-one, ``DELETE … RETURNING`` consumes it (SQLite >= 3.35), so exactly one of any number of
-concurrent takers, in any process, gets the row.
+Both open their connections with `connect`: autocommit, WAL journal, ``busy_timeout`` for
+writers that meet, ``synchronous=NORMAL`` (durable across a process crash; a power cut may lose
+the last commits). Each statement is its own transaction: ``INSERT … ON CONFLICT DO UPDATE …
+WHERE expired`` creates a challenge (or records a token id) without overwriting a live one,
+``DELETE … RETURNING`` consumes it (SQLite >= 3.35), so exactly one of any number of concurrent
+takers, in any process, gets the row.
 
 Each statement first runs on the event loop's thread on a connection with no busy timeout: an
 uncontended statement takes tens of microseconds, less than handing it to a thread and back. If
@@ -28,9 +30,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import InvalidArgumentError
-from .store import UserRecord, window_key
+from .base import Clock, UserRecord, window_key
 
-__all__ = ["SqliteStore"]
+__all__ = ["SQLiteReplayCache", "SqliteStore", "connect"]
 
 T = TypeVar("T")
 log = logging.getLogger("authtokens.server")
@@ -52,6 +54,18 @@ CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
 _PURGE_EVERY = 1024
 
 
+def connect(path: str | Path, *, busy_timeout_ms: int, wal: bool = False) -> sqlite3.Connection:
+    """An autocommit connection with the pragmas every SQLite user here wants:
+    ``busy_timeout`` (0: fail at once with SQLITE_BUSY), ``synchronous=NORMAL``, and with
+    ``wal`` the WAL journal (a property of the file, so one connection setting it suffices)."""
+    db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=0)
+    db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    db.execute("PRAGMA synchronous = NORMAL")
+    if wal:
+        db.execute("PRAGMA journal_mode = WAL")
+    return db
+
+
 def _log_failure(future: asyncio.Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("SQLite purge/checkpoint failed: %s", future.exception())
@@ -61,7 +75,7 @@ class SqliteStore:
     """`Store` on an SQLite file (see the module doc)."""
 
     def __init__(
-        self, path: str, *, clock: Callable[[], float] = time.time, busy_timeout_ms: int = 10_000
+        self, path: str, *, clock: Clock = time.time, busy_timeout_ms: int = 10_000
     ) -> None:
         self.path = Path(path)
         self._clock = clock
@@ -97,15 +111,8 @@ class SqliteStore:
         self._local.db = self._slow
         return fn(*args)
 
-    def _connect(self, busy_ms: int) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=0)
-        db.execute(f"PRAGMA busy_timeout = {int(busy_ms)}")
-        db.execute("PRAGMA synchronous = NORMAL")
-        return db
-
     def _open_slow(self) -> None:
-        db = self._connect(self._busy)
-        db.execute("PRAGMA journal_mode = WAL")
+        db = connect(self.path, busy_timeout_ms=self._busy, wal=True)
         db.executescript(_SCHEMA)
         self._slow = db
 
@@ -115,7 +122,7 @@ class SqliteStore:
             raise InvalidArgumentError(f"directory of the SQLite store {self.path} does not exist")
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, self._open_slow)
-        fast = self._connect(0)
+        fast = connect(self.path, busy_timeout_ms=0)
         fast.execute("PRAGMA wal_autocheckpoint = 0")  # checkpoints run on the worker thread
         self._fast = fast
 
@@ -227,3 +234,60 @@ class SqliteStore:
         if not counters:
             return []
         return await self._run(self._hit, counters)
+
+
+class SQLiteReplayCache:
+    """A cache in an SQLite file, shared by every process on the host that opens it.
+
+    Atomicity comes from the primary key: the first ``INSERT`` of a live id wins, and an expired
+    row is replaced in the same statement. Expired rows are purged every ``purge_every`` calls.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = time.time,
+        purge_every: int = 1000,
+        timeout: float = 5.0,
+    ) -> None:
+        self._path = str(path)
+        self._clock = clock
+        self._purge_every = purge_every
+        self._calls = 0
+        self._local = threading.local()
+        self._timeout = timeout
+        with self._connect() as db:
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS replay_cache "
+                "(jti TEXT PRIMARY KEY, expires_at REAL NOT NULL) WITHOUT ROWID"
+            )
+
+    def _connect(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self._path, busy_timeout_ms=int(self._timeout * 1000), wal=True)
+            self._local.db = db
+        return db
+
+    def seen(self, jti: str, expires_at: float) -> bool:
+        now = self._clock()
+        db = self._connect()
+        # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
+        cursor = db.execute(
+            "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
+            "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
+            "WHERE replay_cache.expires_at < ?",
+            (jti, expires_at, now),
+        )
+        fresh = cursor.rowcount == 1
+        self._calls += 1
+        if self._calls % self._purge_every == 0:
+            db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
+        return not fresh
+
+    def close(self) -> None:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

@@ -1,0 +1,90 @@
+"""`MemoryStore`: the `Store` of one process (tests and development)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+
+from .base import Clock, UserRecord, window_key
+
+__all__ = ["MemoryStore"]
+
+
+class MemoryStore:
+    """In-process store. Correct for one process only (tests and development)."""
+
+    def __init__(self, *, clock: Clock = time.time) -> None:
+        self._clock = clock
+        self._lock = asyncio.Lock()
+        self._challenges: dict[str, tuple[bytes, float]] = {}
+        self._users: dict[str, UserRecord] = {}
+        self._counters: dict[str, tuple[int, float]] = {}
+        self._ops = 0
+
+    async def open(self) -> None:
+        """Nothing to open."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    async def ping(self) -> bool:
+        """Always ready."""
+        return True
+
+    def _sweep(self, now: float) -> None:
+        self._ops += 1
+        if self._ops % 1024:
+            return
+        for table in (self._challenges, self._counters):
+            expired = [k for k, (_, exp) in table.items() if exp <= now]
+            for k in expired:
+                del table[k]
+
+    async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+        """See `Store.put_new`."""
+        async with self._lock:
+            now = self._clock()
+            self._sweep(now)
+            old = self._challenges.get(challenge_id)
+            if old is not None and old[1] > now:
+                return False
+            self._challenges[challenge_id] = (record, now + ttl)
+            return True
+
+    async def take(self, challenge_id: str) -> bytes | None:
+        """See `Store.take`."""
+        async with self._lock:
+            entry = self._challenges.pop(challenge_id, None)
+            if entry is None or entry[1] <= self._clock():
+                return None
+            return entry[0]
+
+    async def record_user(self, key_id: str, key_type: str) -> UserRecord:
+        """See `Store.record_user`."""
+        async with self._lock:
+            now = self._clock()
+            old = self._users.get(key_id)
+            user = (
+                UserRecord(key_id, key_type, old.first_seen, now, old.sign_ins + 1)
+                if old
+                else UserRecord(key_id, key_type, now, now, 1)
+            )
+            self._users[key_id] = user
+            return user
+
+    async def get_user(self, key_id: str) -> UserRecord | None:
+        """See `Store.get_user`."""
+        return self._users.get(key_id)
+
+    async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
+        """See `Store.hit`."""
+        async with self._lock:
+            now = self._clock()
+            out = []
+            for name, window in counters:
+                key, ends = window_key(name, window, now)
+                count = self._counters.get(key, (0, ends))[0] + 1
+                self._counters[key] = (count, ends)
+                out.append(count)
+            return out
