@@ -36,6 +36,17 @@ from dataclasses import dataclass
 from coincurve import PublicKey
 
 from .addresses import c32check_decode, stacks_address
+from .clarity import (
+    ClarityValue as CV,
+)
+from .clarity import (
+    KeyOrder,
+    StringAsciiCV,
+    TupleCV,
+    UIntCV,
+    deserialize,
+    serialize,
+)
 from .encoding import hex_decode
 from .errors import (
     AddressMismatchError,
@@ -60,11 +71,14 @@ __all__ = [
     "recover_public_key",
     "serialize_cv",
     "sign_message",
+    "sign_structured_data",
     "sip018_digest",
+    "structured_data_hash",
     "tuple_cv",
     "uint_cv",
     "utf8_cv",
     "verify_message_signature",
+    "verify_structured_data",
 ]
 
 MESSAGE_PREFIX = b"\x17Stacks Signed Message:\n"
@@ -248,6 +262,96 @@ def verify_message_signature(
     if legacy_prefix:
         digests.append(hash_message(text, legacy=True))
     return verify_digest_signature(digests, signature, public_key=public_key, address=address)
+
+
+# --- SIP-018 structured data -------------------------------------------------------------------
+
+
+def _as_cv(value: CV | bytes | str, what: str) -> CV:
+    if isinstance(value, CV):
+        return value
+    if isinstance(value, bytes | str):
+        return deserialize(value)  # MalformedClarityValueError on bad bytes
+    raise InvalidArgumentError(f"{what} must be a Clarity value, got {type(value).__name__}")
+
+
+def check_domain(domain: CV | bytes | str) -> TupleCV:
+    """The SIP-018 domain as ``encodeStructuredDataBytes`` requires it: a tuple of exactly
+    ``name`` (string-ascii), ``version`` (string-ascii) and ``chain-id`` (uint).
+
+    Raises `InvalidArgumentError` otherwise.
+    """
+    cv = _as_cv(domain, "domain")
+    if not isinstance(cv, TupleCV) or sorted(cv.keys()) != ["chain-id", "name", "version"]:
+        raise InvalidArgumentError(
+            "SIP-018 domain must be a tuple of exactly name, version and chain-id"
+        )
+    if not (
+        isinstance(cv["name"], StringAsciiCV)
+        and isinstance(cv["version"], StringAsciiCV)
+        and isinstance(cv["chain-id"], UIntCV)
+    ):
+        raise InvalidArgumentError(
+            "SIP-018 domain needs name and version as string-ascii and chain-id as uint"
+        )
+    return cv
+
+
+def structured_data_hash(
+    domain: CV | bytes | str, message: CV | bytes | str, *, key_order: KeyOrder = "clarity"
+) -> bytes:
+    """The 32-byte SIP-018 digest: ``SHA-256("SIP018" || SHA-256(domain) || SHA-256(message))``.
+
+    Values are serialised in Clarity's order; ``key_order="stacks.js"`` gives the digest of
+    the bytes stacks.js ``encodeStructuredDataBytes`` writes (they differ only for tuples whose
+    keys mix case or ``-``/``_``).
+    """
+    dom = check_domain(domain)
+    msg = _as_cv(message, "message")
+    return sha256(
+        SIP018_PREFIX
+        + sha256(serialize(dom, key_order=key_order))
+        + sha256(serialize(msg, key_order=key_order))
+    )
+
+
+def sign_structured_data(
+    private_key: str | bytes,
+    *,
+    domain: CV | bytes | str,
+    message: CV | bytes | str,
+    key_order: KeyOrder = "clarity",
+) -> str:
+    """130-hex RSV signature of the SIP-018 digest (``signStructuredData``'s hash, RSV form).
+
+    ``key_order="stacks.js"`` signs what stacks.js serialises (see `structured_data_hash`).
+    """
+    digest = structured_data_hash(domain, message, key_order=key_order)
+    return sign_digest_recoverable(parse_private_key(private_key), digest).hex()
+
+
+def verify_structured_data(
+    signature: str | bytes,
+    *,
+    domain: CV | bytes | str,
+    message: CV | bytes | str,
+    public_key: str | bytes | None = None,
+    address: str | None = None,
+) -> str:
+    """Verify a SIP-018 signature (RSV or VRS, high S); return the signer's key (66 hex).
+
+    A signature over the Clarity serialisation is accepted, and so is one over the stacks.js
+    serialisation when its tuple key order differs (it encodes the same value; wallets sign
+    that). ``public_key`` and ``address`` are checked as in `verify_message_signature`.
+    """
+    digests = [structured_data_hash(domain, message)]
+    js = structured_data_hash(domain, message, key_order="stacks.js")
+    if js != digests[0]:
+        digests.append(js)
+    return verify_digest_signature(digests, signature, public_key=public_key, address=address)
+
+
+# --- the challenge server's interface (kept until it moves to the API above) --------------------
 
 
 def message_digest(message: str | bytes, *, legacy: bool = False) -> bytes:
