@@ -45,7 +45,13 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │       ├── ChallengeExpiredError    "challenge_expired"      401 (unknown, expired or spent)
     │       ├── SignatureRejectedError   "invalid_signature"      401
     │       ├── ChallengePendingError    "challenge_pending"      409 (WebSocket only)
-    │       └── NoChallengeError         "no_challenge"           409 (WebSocket only)
+    │       ├── NoChallengeError         "no_challenge"           409 (WebSocket only)
+    │       ├── NotSignedInError         "not_signed_in"          401 (integrations: no session)
+    │       ├── AccountTakenError        "account_taken"          409 (linked to another user)
+    │       ├── AccountNotLinkedError    "account_not_linked"     404
+    │       ├── LastAccountError         "last_account"           409 (would leave no way in)
+    │       ├── LoginExpiredError        "login_expired"          400 (no pending legacy login)
+    │       └── LegacyLoginDisabledError "legacy_disabled"        404 (no authenticator set)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
     │   ├── InvalidEncodingError         "invalid_encoding"
@@ -56,6 +62,27 @@ or the manifest failed", neither a rejected token nor a caller's bug::
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
         └── InvalidManifestError         "manifest_invalid"
+
+Sign-In with Stacks, wallet messages and Clarity values add refusals under
+``InvalidTokenError`` (``ExpiredTokenError`` is reused for a passed ``Expiration Time``) and one
+usage error under ``InvalidArgumentError``::
+
+    InvalidTokenError
+    ├── MalformedMessageError            "malformed_message"
+    ├── MalformedClarityValueError       "malformed_clarity_value"
+    ├── DomainMismatchError              "domain_mismatch"
+    ├── UriMismatchError                 "uri_mismatch"
+    ├── SchemeMismatchError              "scheme_mismatch"
+    ├── NonceMismatchError               "nonce_mismatch"
+    ├── NonceUnknownError                "nonce_unknown"
+    ├── ChainMismatchError               "chain_mismatch"
+    ├── AddressMismatchError             "address_mismatch"
+    ├── PublicKeyMismatchError           "public_key_mismatch"
+    ├── NotYetValidError                 "not_yet_valid"
+    ├── IssuedInFutureError              "issued_in_future"
+    └── MessageTooOldError               "too_old"
+    InvalidArgumentError
+    └── InvalidMessageFieldError         "invalid_message_field"
 
 Messages say what was expected and what was found, and never contain key material. The
 server's clients only ever see the code; its messages are for the server's log.
@@ -550,3 +577,57 @@ class InvalidMessageFieldError(InvalidArgumentError):
     """A field given to build a Sign-In with Stacks message is refused (as the reference does)."""
 
     code = "invalid_message_field"
+
+
+# --- web framework integrations (issue 12): sessions, users, the legacy redirect flow ---------
+
+__all__ += [
+    "AccountNotLinkedError",
+    "AccountTakenError",
+    "LastAccountError",
+    "LegacyLoginDisabledError",
+    "LoginExpiredError",
+    "NotSignedInError",
+]
+
+
+class NotSignedInError(SignInError):
+    """No live session: no cookie or bearer token, or one that expired or was logged out."""
+
+    code = "not_signed_in"
+    status = 401
+
+
+class AccountTakenError(SignInError):
+    """The address (or legacy identity) is already linked to another user."""
+
+    code = "account_taken"
+    status = 409
+
+
+class AccountNotLinkedError(SignInError):
+    """The account to unlink is not linked to the signed-in user."""
+
+    code = "account_not_linked"
+    status = 404
+
+
+class LastAccountError(SignInError):
+    """Unlinking the user's only account would leave no way to sign in."""
+
+    code = "last_account"
+    status = 409
+
+
+class LoginExpiredError(SignInError):
+    """The legacy callback has no pending login for this browser (expired, used or foreign)."""
+
+    code = "login_expired"
+    status = 400
+
+
+class LegacyLoginDisabledError(SignInError):
+    """The legacy authRequest flow is off: no authenticator URL is configured."""
+
+    code = "legacy_disabled"
+    status = 404

@@ -1,0 +1,107 @@
+"""Signing users into the web integrations the way wallets do: SIWS with the library's
+`sign_message`, the legacy flow with `authtokens.wallet` and `make_auth_response_for_request`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from authtokens import siws
+from authtokens.addresses import stacks_address
+from authtokens.auth_request import verify_auth_request
+from authtokens.auth_response import make_auth_response_for_request
+from authtokens.keys import get_public_key
+from authtokens.stacks_messages import sign_message
+from authtokens.transport import auth_request_from_url
+from authtokens.wallet import Account, Wallet
+
+#: The key of spec siws.md §6 and a second one, for linking.
+KEY = "e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a8"
+ADDRESS = "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY"
+OTHER_KEY = "0f3ac3e0a5ea3b5f3d5e6a1e4f0f7d6a0e0d9c8b7a6f5e4d3c2b1a09f8e7d6c5"
+MNEMONIC = (
+    "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
+)
+
+
+class Answer(Protocol):
+    status_code: int
+    headers: Any
+
+    def json(self) -> Any: ...
+
+
+class Client(Protocol):
+    """What the tests use of `TestClient` and `httpx.Client`."""
+
+    def post(self, url: str, *, json: Any = ..., headers: Any = ...) -> Any: ...
+
+    def get(self, url: str, *, params: Any = ..., headers: Any = ..., **kw: Any) -> Any: ...
+
+
+def address_of(key: str) -> str:
+    return stacks_address(get_public_key(key))
+
+
+def signed_message(
+    key: str,
+    nonce: str,
+    *,
+    domain: str,
+    uri: str,
+    chain_id: int = 1,
+    issued_at: datetime | float | None = None,
+    expiration_time: datetime | float | None = None,
+) -> tuple[str, str]:
+    """A SIWS message for ``key``'s address and its RSV signature."""
+    message = siws.create_message(
+        domain=domain,
+        address=address_of(key),
+        uri=uri,
+        nonce=nonce,
+        chain_id=chain_id,
+        issued_at=issued_at,
+        expiration_time=expiration_time,
+        statement="Sign in to the test app.",
+    )
+    return message, sign_message(key, message)
+
+
+def siws_sign_in(
+    client: Client,
+    key: str = KEY,
+    *,
+    origin: str,
+    domain: str,
+    uri: str,
+    prefix: str = "/auth",
+    path: str = "/siws/verify",
+    headers: dict[str, str] | None = None,
+    **fields: Any,
+) -> Any:
+    """Nonce, sign, verify: the better-auth request shapes a front end sends."""
+    address = address_of(key)
+    head = {"origin": origin, **(headers or {})}
+    answer = client.post(prefix + "/siws/nonce", json={"walletAddress": address}, headers=head)
+    assert answer.status_code == 200, answer.text
+    message, signature = signed_message(
+        key, answer.json()["nonce"], domain=domain, uri=uri, **fields
+    )
+    body = {
+        "walletAddress": address,
+        "chainId": 1,
+        "message": message,
+        "signature": signature,
+        "publicKey": get_public_key(key),
+    }
+    return client.post(prefix + path, json=body, headers=head)
+
+
+def wallet_account(index: int = 0) -> Account:
+    return Wallet.from_mnemonic(MNEMONIC).account(index)
+
+
+def answer_auth_request(location: str, account: Account) -> str:
+    """What a wallet does with the authenticator link: verify the request, answer it."""
+    request = verify_auth_request(auth_request_from_url(location))
+    return make_auth_response_for_request(request, account)
