@@ -70,6 +70,7 @@ from .keys import parse_public_key
 from .stacks_messages import verify_message_signature
 
 __all__ = [
+    "CHAIN_ADDRESS_VERSIONS",
     "CHAIN_MAINNET",
     "CHAIN_TESTNET",
     "DEFAULT_MAX_AGE",
@@ -77,8 +78,11 @@ __all__ = [
     "SiwsMessage",
     "VerifiedSignIn",
     "account_id",
+    "check_fields",
+    "check_signature",
     "create_message",
     "generate_nonce",
+    "is_uri",
     "parse_account_id",
     "parse_message",
     "verify_message",
@@ -89,7 +93,7 @@ CHAIN_TESTNET = 2147483648
 DEFAULT_MAX_AGE = 600.0
 MAX_MESSAGE_LENGTH = 64 * 1024
 # Address versions of each chain: single-signature first, then multi-signature.
-_CHAIN_VERSIONS = {CHAIN_MAINNET: (STACKS_MAINNET, 20), CHAIN_TESTNET: (STACKS_TESTNET, 21)}
+CHAIN_ADDRESS_VERSIONS = {CHAIN_MAINNET: (STACKS_MAINNET, 20), CHAIN_TESTNET: (STACKS_TESTNET, 21)}
 
 # The reference's field rules (createSiwsMessage), anchored with fullmatch.
 _DOMAIN = re.compile(r"([a-zA-Z0-9]([a-zA-Z0-9\-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,}(:[0-9]{1,5})?")
@@ -331,7 +335,7 @@ def parse_message(text: str) -> SiwsMessage:
     if not _is_domain(domain):
         raise MalformedMessageError("domain is not a host name, an IPv4 address or localhost")
     chain_id = int(m.group("chain_id"))
-    versions = _CHAIN_VERSIONS.get(chain_id)
+    versions = CHAIN_ADDRESS_VERSIONS.get(chain_id)
     if versions is None:
         raise MalformedMessageError(f"chain ID {chain_id} is not a known Stacks chain")
     address = m.group("address")
@@ -533,7 +537,7 @@ def account_id(address: str, chain_id: int) -> str:
     Raises `InvalidAddressError` for a malformed address or one of another network, and
     `InvalidArgumentError` for an unknown chain.
     """
-    versions = _CHAIN_VERSIONS.get(chain_id) if type(chain_id) is int else None
+    versions = CHAIN_ADDRESS_VERSIONS.get(chain_id) if type(chain_id) is int else None
     if versions is None:
         raise InvalidArgumentError(f"unknown Stacks chain ID {chain_id!r}")
     version, hash160 = parse_stacks_address(address)

@@ -10,7 +10,14 @@ from types import ModuleType
 
 import pytest
 
-from authtokens import decode_auth_response, ecies, jwt, verify_auth_request
+from authtokens import (
+    clarity,
+    decode_auth_response,
+    ecies,
+    jwt,
+    stacks_messages,
+    verify_auth_request,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,7 +42,17 @@ needs_node = pytest.mark.skipif(
 def test_cases_cover_every_section_and_are_seeded() -> None:
     first = interop.build_cases("fixed-seed")
     again = interop.build_cases("fixed-seed")
-    assert set(first) == {"jwt", "ecies", "wrapped_keys", "auth_requests", "auth_responses"}
+    assert set(first) == {
+        "jwt",
+        "ecies",
+        "wrapped_keys",
+        "auth_requests",
+        "auth_responses",
+        "message_signatures",
+        "sip018",
+        "addresses",
+        "clarity",
+    }
     assert all(first[section] for section in first)
     # Keys and payloads follow the seed; ECIES nonces do not.
     assert [c["public_key"] for c in first["jwt"]] == [c["public_key"] for c in again["jwt"]]
@@ -67,6 +84,18 @@ def test_cases_are_accepted_by_this_library_too() -> None:
             case["token"], case["transit_private_key"], now=case["now_ms"] / 1000
         )
         assert user.app_private_key == case["expected_app_private_key"]
+    for case in cases["message_signatures"]:
+        got = stacks_messages.verify_message_signature(
+            case["message"], case["signature"], address=case["address"]
+        )
+        assert got == case["public_key"]
+    for case in cases["sip018"]:
+        got = stacks_messages.verify_structured_data(
+            case["signature"], domain=case["domain_hex"], message=case["message_hex"]
+        )
+        assert got == case["public_key"]
+    for case in cases["clarity"]:
+        assert clarity.serialize_hex(clarity.deserialize(case["hex"])) == case["hex"]
 
 
 @needs_node
@@ -87,16 +116,19 @@ def test_reference_check_can_fail(tmp_path: Path) -> None:
     head, payload, signature = token.split(".")
     cases["auth_responses"][0]["token"] = f"{head}.{payload}.{signature[::-1]}"
     cases["wrapped_keys"][0]["expected"] = "00" * 32
+    cases["message_signatures"][0]["message"] += "!"
+    cases["sip018"][0]["public_key"] = cases["sip018"][1]["public_key"]
+    cases["addresses"][1]["mainnet"] = cases["addresses"][0]["mainnet"]
     path = tmp_path / "broken.json"
     path.write_text(json.dumps(cases, ensure_ascii=False))
     passed, failed, _ = interop.run_check(path)
-    assert failed == 2
-    assert passed == sum(len(v) for v in cases.values()) - 2
+    assert failed == 5
+    assert passed == sum(len(v) for v in cases.values()) - 5
 
 
 @needs_node
 def test_command_line_reports_all_passed(capsys: pytest.CaptureFixture[str]) -> None:
     assert interop.main(["--seed", "pytest-cli"]) == 0
     out = capsys.readouterr().out
-    assert "56 passed, 0 failed" in out
+    assert "97 passed, 0 failed" in out
     assert "interop (seed pytest-cli)" in out

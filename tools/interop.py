@@ -12,6 +12,10 @@ app key), writes them in the input format of ``tools/vectors/check.mjs`` and run
 which verifies each with jsontokens ``TokenVerifier``, ``decryptECIES``,
 ``decryptPrivateKey``, ``verifyAuthRequest``, ``verifyAuthResponse`` and
 ``UserSession.handlePendingSignIn`` (the decrypted app key must equal the one derived here).
+Wallet artifacts too: ``sign_message`` signatures of plain texts and SIWS messages
+(``verifyMessageSignatureRsv``, ``publicKeyFromSignatureRsv``, ``getAddressFromPublicKey``),
+SIP-018 signatures (``encodeStructuredDataBytes`` over the deserialised values), addresses of
+compressed and uncompressed keys, and Clarity serialisations (``deserializeCV`` round trip).
 
 Usage: ``python tools/interop.py [--seed S] [--out FILE] [--verbose]``. Keys, mnemonics and
 payloads come from the seed (a fresh random one by default, printed so a failure can be
@@ -40,16 +44,21 @@ if str(ROOT) not in sys.path:
 
 from coincurve import PublicKey  # noqa: E402
 
-from authtokens import (  # noqa: E402 -- after the sys.path fix: a checkout runs as is
+from authtokens import (  # noqa: E402 -- after the sys.path fix: a checkout runs as is  # noqa: E402
     Wallet,
+    clarity,
     ecies,
     jwt,
     make_auth_request,
     make_auth_response,
     make_auth_response_for_request,
+    siws,
+    stacks_messages,
     verify_auth_request,
 )
+from authtokens.addresses import STACKS_MAINNET, STACKS_TESTNET, stacks_address  # noqa: E402
 from authtokens.bip39 import entropy_to_mnemonic  # noqa: E402
+from authtokens.clarity import Cl  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
 
 VECTORS = ROOT / "tools" / "vectors"
@@ -271,6 +280,120 @@ def _direct_response_cases(rand: Stream, count: int) -> list[dict[str, Any]]:
     return cases
 
 
+_SIWS_DOMAINS = ["example.com", "localhost:3000", "app.example.org:8443", "10.0.0.1"]
+
+
+def _message_signature_cases(rand: Stream, count: int) -> list[dict[str, Any]]:
+    """stx_signMessage signatures of plain texts and of SIWS messages made here."""
+    out = []
+    for i in range(count):
+        key = rand.key()
+        pub = get_public_key(key)
+        testnet = i % 2 == 1
+        address = stacks_address(pub, STACKS_TESTNET if testnet else STACKS_MAINNET)
+        if i % 3 == 0:
+            text = rand.pick(_TEXTS)
+        else:
+            text = siws.create_message(
+                domain=rand.pick(_SIWS_DOMAINS),
+                address=address,
+                uri="https://example.com/login",
+                nonce=rand.take(12).hex(),
+                chain_id=siws.CHAIN_TESTNET if testnet else siws.CHAIN_MAINNET,
+                issued_at=BASE_TIME + rand.below(10**7),
+                statement="Sign in ✓" if i % 2 else None,
+                resources=["https://example.com/a"] if i % 4 == 2 else None,
+            )
+        out.append(
+            {
+                "name": f"message-{i}",
+                "message": text,
+                "signature": stacks_messages.sign_message(key, text),
+                "public_key": pub,
+                "address": address,
+            }
+        )
+    return out
+
+
+def _sip018_cases(rand: Stream, count: int) -> list[dict[str, Any]]:
+    """SIP-018 signatures over values built here (Clarity order: keys on which the two orders
+    agree, so the reference's serialisation is the same bytes)."""
+    out = []
+    for i in range(count):
+        key = rand.key()
+        domain = Cl.tuple(
+            {
+                "name": Cl.string_ascii(f"App {i}"),
+                "version": Cl.string_ascii("1.0.0"),
+                "chain-id": Cl.uint(rand.pick([1, siws.CHAIN_TESTNET])),
+            }
+        )
+        message = Cl.tuple(
+            {
+                "nonce": Cl.string_ascii(rand.take(12).hex()),
+                "amount": Cl.int(int.from_bytes(rand.take(15), "big") - 2**119),
+                "memo": Cl.some(Cl.buffer(rand.take(rand.below(40)))),
+                "greeting": Cl.string_utf8(rand.pick(_TEXTS[:4])),
+                "who": Cl.principal(stacks_address(get_public_key(key))),
+                "items": Cl.list([Cl.uint(rand.below(1000)), Cl.uint(7)]),
+                "res": Cl.ok(Cl.bool(i % 2 == 0)) if i % 3 else Cl.error(Cl.none()),
+            }
+        )
+        out.append(
+            {
+                "name": f"sip018-{i}",
+                "domain_hex": clarity.serialize_hex(domain),
+                "message_hex": clarity.serialize_hex(message),
+                "signature": stacks_messages.sign_structured_data(
+                    key, domain=domain, message=message
+                ),
+                "public_key": get_public_key(key),
+            }
+        )
+    return out
+
+
+def _address_cases(rand: Stream, count: int) -> list[dict[str, Any]]:
+    """Addresses of compressed and uncompressed keys (hashed as given, as stacks.js does)."""
+    out = []
+    for i in range(count):
+        pub = get_public_key(rand.key())
+        if i % 2:
+            pub = PublicKey(bytes.fromhex(pub)).format(compressed=False).hex()
+        out.append(
+            {
+                "name": f"address-{i}",
+                "public_key": pub,
+                "mainnet": stacks_address(pub),
+                "testnet": stacks_address(pub, STACKS_TESTNET),
+            }
+        )
+    return out
+
+
+def _clarity_cases() -> list[dict[str, Any]]:
+    """One value of every Clarity type, serialised here."""
+    values = {
+        "int": Cl.int(-(2**127)),
+        "uint": Cl.uint(2**128 - 1),
+        "true": Cl.bool(True),
+        "false": Cl.bool(False),
+        "buffer": Cl.buffer(b"\x00\xff" * 10),
+        "principal": Cl.principal("SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY"),
+        "contract": Cl.principal("SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY.my-contract"),
+        "ok": Cl.ok(Cl.uint(1)),
+        "err": Cl.error(Cl.int(-1)),
+        "none": Cl.none(),
+        "some": Cl.some(Cl.string_ascii("x")),
+        "list": Cl.list([Cl.uint(1), Cl.uint(2)]),
+        "tuple": Cl.tuple({"a": Cl.uint(1), "b-c": Cl.none(), "d": Cl.list([])}),
+        "ascii": Cl.string_ascii("Hello, Clarity!"),
+        "utf8": Cl.string_utf8("héllo 🦊"),
+    }
+    return [{"name": k, "hex": clarity.serialize_hex(v)} for k, v in values.items()]
+
+
 def build_cases(seed: str, scale: int = 1) -> dict[str, list[dict[str, Any]]]:
     """Every artifact, in check.mjs's input format; the same seed gives the same keys."""
     rand = Stream(seed, "interop")
@@ -282,6 +405,10 @@ def build_cases(seed: str, scale: int = 1) -> dict[str, list[dict[str, Any]]]:
         "auth_requests": [case for _, _, case in requests],
         "auth_responses": _response_cases(rand, requests, wallets=4)
         + _direct_response_cases(rand, 8 * scale),
+        "message_signatures": _message_signature_cases(rand, 12 * scale),
+        "sip018": _sip018_cases(rand, 6 * scale),
+        "addresses": _address_cases(rand, 8 * scale),
+        "clarity": _clarity_cases(),
     }
 
 

@@ -8,7 +8,11 @@
 //    "ecies":          [{"private_key", "cipher", "plaintext_hex" | "plaintext_str"}],
 //    "auth_requests":  [{"token", "now_ms"}],
 //    "auth_responses": [{"token", "transit_private_key", "now_ms", "expected_app_private_key"}],
-//    "wrapped_keys":   [{"private_key", "wrapped_hex", "expected"}]}
+//    "wrapped_keys":   [{"private_key", "wrapped_hex", "expected"}],
+//    "message_signatures": [{"message", "signature", "public_key", "address"}],
+//    "sip018":         [{"domain_hex", "message_hex", "signature", "public_key"}],
+//    "addresses":      [{"public_key", "mainnet", "testnet"}],
+//    "clarity":        [{"hex"}]}
 //
 // Prints one line per case ("PASS section[i] name" or "FAIL section[i] name: reason") and a final
 // line "N passed, M failed".  Exit code 1 if anything failed (2 on unusable input).
@@ -115,7 +119,46 @@ await run('wrapped_keys', async ({ private_key: priv, wrapped_hex: hex, expected
   return out === expected ? null : `decryptPrivateKey gave ${show(out)} != ${show(expected)}`;
 });
 
-const known = new Set(['jwt', 'ecies', 'auth_requests', 'auth_responses', 'wrapped_keys']);
+// Wallet message signatures (stx_signMessage): verifyMessageSignatureRsv without its legacy
+// retry mattering (the signature must verify on the current prefix: the recovered key is checked
+// against hashMessage's digest too), and the address the reference derives.
+const T = H.require('@stacks/transactions');
+await run('message_signatures', async (c) => {
+  const ok = R.encryption.verifyMessageSignatureRsv({ signature: c.signature, message: c.message, publicKey: c.public_key });
+  if (ok !== true) return `verifyMessageSignatureRsv returned ${show(ok)}`;
+  const digest = bytesToHex(R.encryption.hashMessage(c.message));
+  const recovered = T.publicKeyFromSignatureRsv(digest, c.signature);
+  if (recovered !== c.public_key) return `publicKeyFromSignatureRsv gave ${show(recovered)}`;
+  const address = T.getAddressFromPublicKey(recovered, c.address.startsWith('SP') ? 'mainnet' : 'testnet');
+  return address === c.address ? null : `getAddressFromPublicKey gave ${show(address)} != ${show(c.address)}`;
+});
+
+await run('sip018', async (c) => {
+  const domain = T.deserializeCV(c.domain_hex);
+  const message = T.deserializeCV(c.message_hex);
+  if (T.serializeCV(domain) !== c.domain_hex || T.serializeCV(message) !== c.message_hex)
+    return 'serializeCV(deserializeCV(x)) differs from x';
+  const hash = bytesToHex(H.sha256(Buffer.from(T.encodeStructuredDataBytes({ message, domain }))));
+  const recovered = T.publicKeyFromSignatureRsv(hash, c.signature);
+  return recovered === c.public_key ? null : `publicKeyFromSignatureRsv gave ${show(recovered)}`;
+});
+
+await run('addresses', async (c) => {
+  const m = T.getAddressFromPublicKey(c.public_key, 'mainnet');
+  const t = T.getAddressFromPublicKey(c.public_key, 'testnet');
+  if (m !== c.mainnet) return `mainnet ${show(m)} != ${show(c.mainnet)}`;
+  return t === c.testnet ? null : `testnet ${show(t)} != ${show(c.testnet)}`;
+});
+
+await run('clarity', async (c) => {
+  const again = T.serializeCV(T.deserializeCV(c.hex));
+  return again === c.hex ? null : `serializeCV(deserializeCV) gave ${show(again)}`;
+});
+
+const known = new Set([
+  'jwt', 'ecies', 'auth_requests', 'auth_responses', 'wrapped_keys',
+  'message_signatures', 'sip018', 'addresses', 'clarity',
+]);
 for (const k of Object.keys(input)) if (!known.has(k)) process.stderr.write(`note: ignoring unknown section "${k}"\n`);
 
 H.out(`${passed} passed, ${failed} failed`);
