@@ -1,9 +1,10 @@
 """The framework-free core of the web integrations: SIWS nonces and verification, the legacy
 authRequest flow, server-side sessions, bearer tokens and linked accounts.
 
-`StacksAuth` holds an `AuthConfig`, an `AccountStore` (``config.store_url``), a replay cache of
-the same backend and a `TokenSigner`. The FastAPI/Starlette and Django adapters only translate
-HTTP to these calls (`authtokens.integrations.http` has the shared HTTP pieces).
+`StacksAuth` holds an `AuthConfig`, an `AccountStore` (``config.store_url``), the SIWS nonce
+store and the replay cache of the same backend, and a `TokenSigner`. The FastAPI/Starlette and
+Django adapters only translate HTTP to these calls (`authtokens.integrations.http` has the
+shared HTTP pieces).
 
 What it guarantees:
 
@@ -31,7 +32,6 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import siws
 from ..addresses import parse_stacks_address
 from ..auth_request import make_auth_request, verify_auth_request
 from ..errors import (
@@ -43,13 +43,19 @@ from ..errors import (
     LastAccountError,
     LegacyLoginDisabledError,
     LoginExpiredError,
-    NonceUnknownError,
     NotSignedInError,
 )
 from ..keys import generate_transit_key
 from ..replay import MemoryReplayCache, ReplayCache
 from ..server.tokens import TokenSigner, load_signing_key, verify_session_token
 from ..sign_in import decode_auth_response
+from ..siws_nonces import (
+    AsyncMemoryNonceStore,
+    AsyncNonceStore,
+    AsyncRedisNonceStore,
+    AsyncSQLiteNonceStore,
+    averify_with_store,
+)
 from ..stores import AccountStore, LinkedAccount, open_store
 from ..stores.base import Clock
 from ..transport import auth_request_url
@@ -62,6 +68,7 @@ __all__ = [
     "Session",
     "SignIn",
     "StacksAuth",
+    "nonce_store_for",
     "replay_cache_for",
     "safe_next",
 ]
@@ -69,7 +76,6 @@ __all__ = [
 SIWS = "siws"
 LEGACY = "legacy"
 
-_NONCE = "siws-nonce:"
 _SESSION = "session:"
 _LOGIN = "legacy-login:"
 
@@ -150,18 +156,35 @@ def safe_next(value: str | None) -> str:
     return value
 
 
+def _sqlite_path(url: str) -> str:
+    path = url.removeprefix("sqlite://")
+    return path[1:] if path.startswith("/") else path  # as `open_store` reads it
+
+
+def _is_redis(url: str) -> bool:
+    return url.startswith(("redis://", "rediss://", "unix://"))
+
+
 def replay_cache_for(url: str) -> ReplayCache:
     """The replay cache of the backend that ``url`` names (see `authtokens.stores.open_store`)."""
     if url.startswith("sqlite://"):
         from ..stores.sqlite import SQLiteReplayCache
 
-        path = url.removeprefix("sqlite://")
-        return SQLiteReplayCache(path[1:] if path.startswith("/") else path)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+        return SQLiteReplayCache(_sqlite_path(url))
+    if _is_redis(url):
         from ..stores.redis import RedisReplayCache
 
         return RedisReplayCache(url, prefix="authtokens:integration-jti:")
     return MemoryReplayCache()
+
+
+def nonce_store_for(url: str) -> AsyncNonceStore:
+    """The SIWS nonce store (`authtokens.siws_nonces`) of the backend that ``url`` names."""
+    if url.startswith("sqlite://"):
+        return AsyncSQLiteNonceStore(_sqlite_path(url))
+    if _is_redis(url):
+        return AsyncRedisNonceStore(url)
+    return AsyncMemoryNonceStore()
 
 
 class StacksAuth:
@@ -172,6 +195,7 @@ class StacksAuth:
         config: AuthConfig,
         *,
         store: AccountStore | None = None,
+        nonces: AsyncNonceStore | None = None,
         replay_cache: ReplayCache | None = None,
         signer: TokenSigner | None = None,
         clock: Clock = time.time,
@@ -179,6 +203,7 @@ class StacksAuth:
         self.config = config
         self.clock = clock
         self.store: AccountStore = store or open_store(config.store_url, clock=clock)
+        self.nonces = nonces or nonce_store_for(config.store_url)
         self.replay_cache = replay_cache or replay_cache_for(config.store_url)
         if signer is None:
             key_path = config.signing_key_path
@@ -210,6 +235,9 @@ class StacksAuth:
         if self._opened:
             self._opened = False
             await self.store.close()
+        aclose = getattr(self.nonces, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
     # --- Sign-In with Stacks -------------------------------------------------------------------
 
@@ -234,21 +262,19 @@ class StacksAuth:
 
     async def issue_nonce(self, data: dict[str, Any]) -> str:
         """``{"walletAddress", "chainId"?}`` → a fresh nonce bound to that address and chain."""
-        await self.open()
         chain = self._chain(data.get("chainId"))
         address = self._address(_field(data, "walletAddress"), chain)
-        record = json.dumps({"address": address, "chain": chain}).encode()
-        while True:
-            nonce = siws.generate_nonce()
-            if await self.store.put_new(_NONCE + nonce, record, self.config.nonce_lifetime):
-                return nonce
+        return await self.nonces.issue(
+            address, chain, ttl=self.config.nonce_lifetime, now=self.clock()
+        )
 
     async def verify(self, data: dict[str, Any], current: Session | None = None) -> SignIn:
         """``{"walletAddress", "message", "signature", "chainId"?, "publicKey"?}`` → a sign-in.
 
-        The message's nonce is taken from the store first (atomic, single use), must have been
-        issued for this address and chain, and only then is the message verified against the
-        configured domain, URI and chain (`authtokens.siws.verify_message`). With ``current``
+        The message's nonce is taken from the nonce store first (`authtokens.siws_nonces`:
+        atomic, single use, bound to the address and chain it was issued for), and only then is
+        the message checked against the configured domain, URI and chain and its signature
+        verified (`averify_with_store`). With ``current``
         (a live session) the address is linked to that session's user.
         """
         await self.open()
@@ -259,18 +285,13 @@ class StacksAuth:
         public_key = data.get("publicKey")
         if public_key is not None and not isinstance(public_key, str):
             raise InvalidRequestError("publicKey must be a string")
-        nonce = siws.parse_message(message).nonce
-        record = await self.store.take(_NONCE + nonce)
-        if record is None:
-            raise NonceUnknownError("the nonce was not issued, has expired or was used")
-        bound = json.loads(record)
-        if bound["address"] != address or bound["chain"] != chain:
-            raise NonceUnknownError("the nonce was issued for another address or chain")
-        verified = siws.verify_message(
+        # The store takes the message's nonce (bound to the message's address and chain) before
+        # anything else is checked; the address must then be the one the wallet claims.
+        verified = await averify_with_store(
+            self.nonces,
             message,
             signature,
             domain=self.config.domain,
-            nonce=nonce,
             uri=self.config.uri,
             chain_id=chain,
             address=address,
