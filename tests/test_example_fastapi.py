@@ -1,0 +1,106 @@
+"""`examples/fastapi_app.py` started as a newcomer starts it (a subprocess, a free port, state in
+its working directory), then both sign-in flows over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from integration_helpers import (
+    ADDRESS,
+    answer_auth_request,
+    siws_sign_in,
+    wallet_account,
+)
+from server_helpers import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
+        env.pop(name, None)
+    env["AUTH_AUTHENTICATOR"] = "http://127.0.0.1:8800/auth"
+    log = (tmp_path / "server.log").open("wb")
+    script = str(ROOT / "examples" / "fastapi_app.py")
+    proc = subprocess.Popen(
+        [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", proc=proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+    assert (tmp_path / "authtokens-fastapi.db").exists()  # state on disk, in the cwd
+
+
+def test_example_siws_over_http(example: str) -> None:
+    host = example.removeprefix("http://")
+    with httpx.Client(base_url=example) as browser:
+        home = browser.get("/")
+        assert 'id="siws-button"' in home.text
+        assert 'id="logout-button"' in home.text
+        assert 'id="auth-status"' in home.text
+        assert 'src="/static/signin.js"' in home.text
+        assert 'data-signed-in="false"' in home.text
+        answer = siws_sign_in(browser, origin=example, domain=host, uri=example)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
+        home = browser.get("/")
+        user = re.search(r'<dl id="user"[^>]*>(.*?)</dl>', home.text)
+        assert user is not None
+        assert ADDRESS in user.group(1)
+        cookie = browser.cookies["authtokens_session"]
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+    with httpx.Client(base_url=example) as later:
+        later.cookies.set("authtokens_session", cookie)
+        assert later.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert later.get("/auth/session", headers=bearer).status_code == 401
+
+
+def test_example_refuses_another_domain(example: str) -> None:
+    with httpx.Client(base_url=example) as browser:
+        answer = siws_sign_in(browser, origin=example, domain="evil.example", uri=example)
+        assert (answer.status_code, answer.json()) == (401, {"error": "domain_mismatch"})
+
+
+def test_example_legacy_flow_over_http(example: str) -> None:
+    account = wallet_account()
+    with httpx.Client(base_url=example) as browser:
+        start = browser.get("/auth/stacks/login", params={"next": "/"})
+        assert start.status_code == 303
+        location = start.headers["location"]
+        assert location.startswith("http://127.0.0.1:8800/auth?authRequest=")
+        response = answer_auth_request(location, account)
+        back = browser.get("/auth/stacks/callback", params={"authResponse": response})
+        assert back.status_code == 303, back.text
+        assert back.headers["location"] == "/"
+        user = browser.get("/auth/session").json()["user"]
+        assert user["did"] == "did:btc-addr:" + account.identity_address
+        assert user["stxAddress"] == account.stx_address(testnet=False)
+        assert account.identity_address in browser.get("/").text
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
