@@ -55,7 +55,7 @@ def config_for(host: str, port: int, workdir: Path) -> AuthConfig:
 def _user_html(session: Session | None) -> str:
     if session is None:
         return '<p id="user" data-signed-in="false">Not signed in.</p>'
-    rows = [
+    rows: list[tuple[str, str | None]] = [
         ("Address", session.address),
         ("Account", session.account_id),
         ("Signed in with", session.method),
@@ -125,7 +125,7 @@ def build_app(config: AuthConfig) -> FastAPI:
     @app.get("/manifest.json")
     async def manifest() -> JSONResponse:
         # Wallets fetch the app manifest of an authRequest from their own origin.
-        body = {"name": config.app_name, "start_url": config.uri, "icons": []}
+        body: dict[str, object] = {"name": config.app_name, "start_url": config.uri, "icons": []}
         return JSONResponse(body, headers={"access-control-allow-origin": "*"})
 
     @app.get("/healthz")

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+
+import httpx
 
 from authtokens import siws
 from authtokens.addresses import stacks_address
@@ -22,21 +24,6 @@ OTHER_KEY = "0f3ac3e0a5ea3b5f3d5e6a1e4f0f7d6a0e0d9c8b7a6f5e4d3c2b1a09f8e7d6c5"
 MNEMONIC = (
     "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about"
 )
-
-
-class Answer(Protocol):
-    status_code: int
-    headers: Any
-
-    def json(self) -> Any: ...
-
-
-class Client(Protocol):
-    """What the tests use of `TestClient` and `httpx.Client`."""
-
-    def post(self, url: str, *, json: Any = ..., headers: Any = ...) -> Any: ...
-
-    def get(self, url: str, *, params: Any = ..., headers: Any = ..., **kw: Any) -> Any: ...
 
 
 def address_of(key: str) -> str:
@@ -68,7 +55,7 @@ def signed_message(
 
 
 def siws_sign_in(
-    client: Client,
+    client: httpx.Client,
     key: str = KEY,
     *,
     origin: str,
@@ -78,7 +65,7 @@ def siws_sign_in(
     path: str = "/siws/verify",
     headers: dict[str, str] | None = None,
     **fields: Any,
-) -> Any:
+) -> httpx.Response:
     """Nonce, sign, verify: the better-auth request shapes a front end sends."""
     address = address_of(key)
     head = {"origin": origin, **(headers or {})}
