@@ -36,6 +36,7 @@ demo: $(STAMP)
 # Regenerate the reference vectors with the pinned JS libraries (needs Node and npm).
 vectors:
 	cd tools/vectors && npm ci --silent && node generate.mjs ../../tests/vectors && node generate_siws.mjs ../../tests/vectors
+	node tools/vectors/origins.mjs tests/vectors/origins.json
 
 # Python-made tokens and ciphers checked by the reference JS libraries (needs Node and npm).
 interop: $(STAMP)

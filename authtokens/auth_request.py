@@ -22,18 +22,17 @@ from typing import Any
 
 from coincurve import PrivateKey
 
-# `scopes` imports authtokens.errors, so it is referenced as a module, never by name at import
-# time: either package can then be imported first.
-import scopes as scope_lib
-
 from . import jwt
+from . import scopes as scope_lib
 from .addresses import p2pkh_address
 from .checks import Check, CheckRunner
 from .claims import (
     DEFAULT_LEEWAY,
     Timestamp,
+    VerifyPolicy,
     check_jti,
     check_signed_token,
+    checked_origin,
     resolve_now,
     string_claim,
     to_seconds,
@@ -44,10 +43,11 @@ from .errors import (
     InvalidClaimError,
     InvalidScopeError,
     ManifestOriginError,
+    OriginMismatchError,
     RedirectOriginError,
 )
 from .keys import parse_private_key
-from .origins import Origin, strict_origin_of
+from .origins import Origin, has_userinfo
 from .replay import ReplayCache, consume
 
 __all__ = [
@@ -92,14 +92,6 @@ class AuthRequest:
 # --- minting (app side) -------------------------------------------------------------------
 
 
-def _same_origin_or_refuse(app_domain: str, uri: str, what: str) -> None:
-    try:
-        if strict_origin_of(uri) != strict_origin_of(app_domain):
-            raise InvalidArgumentError(f"{what} {uri!r} is not on the origin of {app_domain!r}")
-    except InvalidArgumentError as exc:
-        raise InvalidArgumentError(f"{what}: {exc}") from None
-
-
 def make_auth_request(
     transit_private_key: str | bytes,
     *,
@@ -134,8 +126,9 @@ def make_auth_request(
     domain_name = app_domain[:-1] if app_domain.endswith("/") else app_domain
     redirect = domain_name + "/" if redirect_uri is None else redirect_uri
     manifest = domain_name + "/manifest.json" if manifest_uri is None else manifest_uri
-    _same_origin_or_refuse(domain_name, redirect, "redirect_uri")
-    _same_origin_or_refuse(domain_name, manifest, "manifest_uri")
+    origin = checked_origin(domain_name, "app_domain", InvalidArgumentError)
+    checked_origin(redirect, "redirect_uri", InvalidArgumentError, on=origin)
+    checked_origin(manifest, "manifest_uri", InvalidArgumentError, on=origin)
     try:
         scope_values = [
             str(s) for s in scope_lib.parse_scopes(list(scopes), allow_unknown=allow_unknown_scopes)
@@ -191,51 +184,34 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         or not all(isinstance(details.get(k, ""), str) for k in ("name", "icon"))
     ):
         raise InvalidClaimError("appDetails must be an object with string name and icon")
+    if details is not None and has_userinfo(details.get("icon", "")):
+        raise InvalidClaimError("appDetails.icon must not have userinfo")
 
 
 def _check_domain(payload: dict[str, Any]) -> Origin:
-    domain = string_claim(payload, "domain_name")
-    try:
-        return strict_origin_of(domain)
-    except InvalidArgumentError as exc:
-        raise InvalidClaimError(f"domain_name is not an http(s) origin: {exc}") from None
+    return checked_origin(string_claim(payload, "domain_name"), "domain_name", InvalidClaimError)
 
 
-def _check_uri(payload: dict[str, Any], name: str, origin: Origin, error: type[Exception]) -> None:
+def _check_uri(
+    payload: dict[str, Any], name: str, origin: Origin, error: type[OriginMismatchError]
+) -> None:
     uri = payload.get(name)
     if not isinstance(uri, str):
         raise InvalidClaimError(f"{name} must be a string")
-    try:
-        ok = strict_origin_of(uri) == origin
-    except InvalidArgumentError as exc:
-        raise error(f"{name} is not an http(s) URL: {exc}") from None
-    if not ok:
-        raise error(f"{name} is not on the origin of domain_name ({origin})")
+    checked_origin(uri, name, error, on=origin)
 
 
 def _evaluate(
     token: str,
     *,
     now: Timestamp | None,
-    leeway: float,
-    require_exp: bool,
-    max_lifetime: float | None,
-    allow_unknown_scopes: bool,
+    policy: VerifyPolicy,
     replay_cache: ReplayCache | None,
-    max_size: int,
     collect: bool,
 ) -> tuple[AuthRequest | None, list[Check]]:
     run = CheckRunner(collect)
     current = resolve_now(now)
-    signed = check_signed_token(
-        run,
-        token,
-        current,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
-        max_size=max_size,
-    )
+    signed = check_signed_token(run, token, current, policy)
     if signed is None:
         return None, run.results
     payload = signed.decoded.payload
@@ -245,14 +221,17 @@ def _evaluate(
         run("manifest_uri", _check_uri, payload, "manifest_uri", origin, ManifestOriginError)
         run("redirect_uri", _check_uri, payload, "redirect_uri", origin, RedirectOriginError)
     scopes = run(
-        "scopes", scope_lib.parse_scopes, payload.get("scopes"), allow_unknown=allow_unknown_scopes
+        "scopes",
+        scope_lib.parse_scopes,
+        payload.get("scopes"),
+        allow_unknown=policy.allow_unknown_scopes,
     )
     key = signed.key
     if not run.ok or key is None or origin is None or scopes is None:
         return None, run.results
     exp = payload.get("exp") or None
     if replay_cache is not None:
-        run("replay", consume, replay_cache, payload, current, leeway)
+        run("replay", consume, replay_cache, payload, current, policy.leeway)
         if not run.ok:
             return None, run.results
     request = AuthRequest(
@@ -299,17 +278,14 @@ def verify_auth_request(
     Returns the typed `AuthRequest`; raises the `InvalidTokenError` subclass of the first
     failed check (each has a ``code``). `check_auth_request` reports all of them at once.
     """
-    request, _ = _evaluate(
-        token,
-        now=now,
+    policy = VerifyPolicy(
         leeway=leeway,
         require_exp=require_exp,
         max_lifetime=max_lifetime,
-        allow_unknown_scopes=allow_unknown_scopes,
-        replay_cache=replay_cache,
         max_size=max_size,
-        collect=False,
+        allow_unknown_scopes=allow_unknown_scopes,
     )
+    request, _ = _evaluate(token, now=now, policy=policy, replay_cache=replay_cache, collect=False)
     assert request is not None  # collect=False raises on the first failure
     return request
 
@@ -329,14 +305,11 @@ def check_auth_request(
     Returns the request (None if any check failed) and the list of `Check` results in check
     order; checks whose inputs failed to parse are left out. Never consumes a ``jti``.
     """
-    return _evaluate(
-        token,
-        now=now,
+    policy = VerifyPolicy(
         leeway=leeway,
         require_exp=require_exp,
         max_lifetime=max_lifetime,
-        allow_unknown_scopes=allow_unknown_scopes,
-        replay_cache=None,
         max_size=max_size,
-        collect=True,
+        allow_unknown_scopes=allow_unknown_scopes,
     )
+    return _evaluate(token, now=now, policy=policy, replay_cache=None, collect=True)

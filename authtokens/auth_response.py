@@ -27,8 +27,10 @@ from .checks import Check, CheckRunner
 from .claims import (
     DEFAULT_LEEWAY,
     Timestamp,
+    VerifyPolicy,
     check_jti,
     check_signed_token,
+    checked_origin,
     parse_version,
     resolve_now,
     to_seconds,
@@ -41,7 +43,7 @@ from .errors import (
 )
 from .gaia import make_association_token
 from .keys import get_public_key, normalize_private_key, parse_private_key, public_key_bytes
-from .origins import strict_origin_of
+from .origins import has_userinfo
 from .replay import ReplayCache, consume
 
 if TYPE_CHECKING:
@@ -245,34 +247,21 @@ def _check_claim_types(payload: dict[str, Any]) -> None:
         raise InvalidClaimError("profile must be an object or null")
     hub = payload.get("hubUrl")
     if hub is not None:
-        try:
-            strict_origin_of(hub)
-        except InvalidArgumentError:
-            raise InvalidClaimError("hubUrl must be an http(s) URL") from None
+        checked_origin(hub, "hubUrl", InvalidClaimError)
+    for name in ("profile_url", "blockstackAPIUrl"):
+        if isinstance(payload.get(name), str) and has_userinfo(payload[name]):
+            raise InvalidClaimError(f"{name} must not have userinfo")
     parse_version(payload.get("version"))
 
 
-def _evaluate(
-    token: str,
-    *,
-    now: Timestamp | None,
-    leeway: float,
-    require_exp: bool,
-    max_lifetime: float | None,
-    max_size: int,
-    collect: bool,
+def evaluate(
+    token: str, *, now: Timestamp | None, policy: VerifyPolicy, collect: bool
 ) -> tuple[AuthResponse | None, float, CheckRunner]:
+    """Run the checks of `verify_auth_response` under ``policy`` (``collect``: report every
+    outcome instead of raising the first); return the response, the resolved time, the runner."""
     run = CheckRunner(collect)
     current = resolve_now(now)
-    signed = check_signed_token(
-        run,
-        token,
-        current,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
-        max_size=max_size,
-    )
+    signed = check_signed_token(run, token, current, policy)
     if signed is None:
         return None, current, run
     payload = signed.decoded.payload
@@ -320,15 +309,10 @@ def verify_auth_response(
     then, with a ``replay_cache``, consume the ``jti``. Decrypts nothing (see
     `decode_auth_response`). Raises the `InvalidTokenError` subclass of the first failure.
     """
-    response, current, _ = _evaluate(
-        token,
-        now=now,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
-        max_size=max_size,
-        collect=False,
+    policy = VerifyPolicy(
+        leeway=leeway, require_exp=require_exp, max_lifetime=max_lifetime, max_size=max_size
     )
+    response, current, _ = evaluate(token, now=now, policy=policy, collect=False)
     assert response is not None
     if replay_cache is not None:
         consume(replay_cache, response.payload, current, leeway)
@@ -345,13 +329,8 @@ def check_auth_response(
     max_size: int = jwt.MAX_TOKEN_SIZE,
 ) -> tuple[AuthResponse | None, list[Check]]:
     """Run every check of `verify_auth_response` and report each outcome (no replay cache)."""
-    response, _, run = _evaluate(
-        token,
-        now=now,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
-        max_size=max_size,
-        collect=True,
+    policy = VerifyPolicy(
+        leeway=leeway, require_exp=require_exp, max_lifetime=max_lifetime, max_size=max_size
     )
+    response, _, run = evaluate(token, now=now, policy=policy, collect=True)
     return (response if run.ok else None), run.results

@@ -7,7 +7,13 @@ Every check here is pure: time comes in as ``now`` (Unix seconds, already resolv
 Time policy (see api.md "Defaults and policies"): ``iat`` and ``exp`` must be finite numbers
 (int or float, not bool, not strings); a missing or zero ``exp`` is refused unless
 ``require_exp=False`` restores the reference's "never expires" reading; ``leeway`` (default 60 s)
-tolerates clock skew on both; ``max_lifetime`` (off by default) caps ``exp - iat``.
+tolerates clock skew on both; ``max_lifetime`` (off by default) caps ``exp - iat``. These and
+the size cap travel together as one frozen `VerifyPolicy`; the public verifiers take its fields
+as keyword arguments and build one.
+
+`checked_origin` is the one place that decides which error family a bad URL belongs to: the
+caller names the family (a claim error for a token's value, `InvalidArgumentError` for an
+argument, a `ManifestError` for the network step) instead of re-mapping at each call site.
 """
 
 from __future__ import annotations
@@ -24,8 +30,9 @@ from coincurve import PublicKey
 from . import jwt
 from .addresses import base58check_decode, p2pkh_address
 from .checks import CheckRunner
-from .did import DID_PREFIX
+from .did import did_address
 from .errors import (
+    AuthTokenError,
     ExpiredTokenError,
     ImmatureTokenError,
     InvalidAddressError,
@@ -41,16 +48,20 @@ from .errors import (
 )
 from .jwt import DecodedToken
 from .keys import parse_public_key
+from .origins import Origin, strict_origin_of
 
 __all__ = [
     "DEFAULT_LEEWAY",
+    "DEFAULT_POLICY",
     "MAX_JTI_LENGTH",
     "SignedToken",
     "Timestamp",
+    "VerifyPolicy",
     "check_issuer",
     "check_jti",
     "check_signed_token",
     "check_times",
+    "checked_origin",
     "issuer_address",
     "parse_version",
     "resolve_now",
@@ -62,6 +73,27 @@ __all__ = [
 DEFAULT_LEEWAY = 60.0
 Timestamp = int | float | datetime
 MAX_JTI_LENGTH = 256
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VerifyPolicy:
+    """How a token is verified: one frozen object threaded through the checks (argon2-cffi's
+    ``Parameters`` shape) instead of the same options re-declared in every signature.
+
+    ``leeway`` (seconds of clock skew on ``iat``/``exp``), ``require_exp`` (False reads a
+    missing or zero ``exp`` as "never expires", as the reference does), ``max_lifetime`` (cap
+    on ``exp - iat``; None: off), ``max_size`` (token characters) and ``allow_unknown_scopes``
+    (authRequests only).
+    """
+
+    leeway: float = DEFAULT_LEEWAY
+    require_exp: bool = True
+    max_lifetime: float | None = None
+    max_size: int = jwt.MAX_TOKEN_SIZE
+    allow_unknown_scopes: bool = False
+
+
+DEFAULT_POLICY = VerifyPolicy()
 
 
 def to_seconds(value: Timestamp, what: str = "time") -> float:
@@ -168,22 +200,14 @@ def single_public_key(payload: dict[str, Any]) -> tuple[str, PublicKey]:
         raise InvalidPublicKeysError(f"public_keys[0] is invalid: {exc}") from None
 
 
-_BASE58 = frozenset("123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz")
-
-
 def issuer_address(payload: dict[str, Any]) -> str:
     """The address inside ``iss``: `InvalidIssuerError` unless ``iss`` is a string
-    ``did:btc-addr:`` followed by 26 to 35 base58 characters. The checksum and version are
-    established by `check_issuer`, which compares the address with the key's."""
-    iss = payload.get("iss")
-    if not isinstance(iss, str):
-        raise InvalidIssuerError("iss must be a did:btc-addr: DID string")
-    if not iss.startswith(DID_PREFIX):
-        raise InvalidIssuerError("iss must start with did:btc-addr:")
-    address = iss[len(DID_PREFIX) :]
-    if not 26 <= len(address) <= 35 or not _BASE58.issuperset(address):
-        raise InvalidIssuerError("iss address is not a base58 P2PKH address")
-    return address
+    ``did:btc-addr:`` followed by 26 to 35 base58 characters (`did.did_address`). The checksum
+    and version are established by `check_issuer`, which compares the address with the key's."""
+    try:
+        return did_address(payload.get("iss"))
+    except InvalidAddressError as exc:
+        raise InvalidIssuerError(f"iss {exc}") from None
 
 
 def check_issuer(address: str, key_hex: str) -> None:
@@ -240,19 +264,12 @@ class SignedToken:
 
 
 def check_signed_token(
-    run: CheckRunner,
-    token: str,
-    now: float,
-    *,
-    leeway: float,
-    require_exp: bool,
-    max_lifetime: float | None,
-    max_size: int,
+    run: CheckRunner, token: str, now: float, policy: VerifyPolicy
 ) -> SignedToken | None:
     """The checks every auth token gets, in order: format, ``alg``, ``public_keys``, issuer
     format, signature, issuer, times. Raises the first failure when ``run`` is not collecting;
     when it is, returns None only if the token could not even be parsed."""
-    decoded = run("format", jwt.decode, token, max_size=max_size)
+    decoded = run("format", jwt.decode, token, max_size=policy.max_size)
     if decoded is None:
         return None
     payload = decoded.payload
@@ -268,8 +285,26 @@ def check_signed_token(
         check_times,
         payload,
         now,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
+        leeway=policy.leeway,
+        require_exp=policy.require_exp,
+        max_lifetime=policy.max_lifetime,
     )
     return SignedToken(decoded, key, address)
+
+
+def checked_origin(
+    url: str, what: str, error: type[AuthTokenError], *, on: Origin | None = None
+) -> Origin:
+    """The origin of ``url`` (`origins.strict_origin_of`), with ``on``: that it is ``on``.
+
+    A URL that has no http(s) origin raises ``error("<what>: <why>")`` and one on another
+    origin ``error("<what> '<url>' is not on the origin <on>")``: the caller names the family
+    once, here, and the claim is named once in the message.
+    """
+    try:
+        origin = strict_origin_of(url)
+    except InvalidArgumentError as exc:
+        raise error(f"{what}: {exc}") from None
+    if on is not None and origin != on:
+        raise error(f"{what} {url!r} is not on the origin {on}")
+    return origin

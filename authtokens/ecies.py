@@ -61,7 +61,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from . import jsjson
 from .encoding import hex_decode, hex_encode
 from .errors import DecryptionError, InvalidArgumentError, InvalidEncodingError
-from .keys import CURVE_ORDER, parse_private_key, parse_public_key
+from .keys import parse_private_key, parse_public_key, random_scalar
 
 __all__ = [
     "CipherObject",
@@ -146,13 +146,6 @@ def _derive_keys(shared: bytes) -> tuple[bytes, bytes]:
 # --- encryption ---------------------------------------------------------------------------
 
 
-def _random_scalar() -> bytes:
-    while True:
-        candidate = secrets.token_bytes(32)
-        if 0 < int.from_bytes(candidate, "big") < CURVE_ORDER:
-            return candidate
-
-
 def _encrypt_with(
     public_key: str,
     data: bytes,
@@ -217,7 +210,7 @@ def encrypt(
         public_key,
         content,
         was_string,
-        _random_scalar(),
+        random_scalar(),
         secrets.token_bytes(_IV_SIZE),
         cipher_text_encoding,
     )

@@ -57,7 +57,8 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── InvalidEncodingError         "invalid_encoding"
     │   ├── InvalidAddressError          "invalid_address"
     │   ├── InvalidMnemonicError         "invalid_mnemonic"
-    │   └── InvalidArgumentError         "invalid_argument"
+    │   ├── InvalidArgumentError         "invalid_argument"
+    │   └── StoreNotOpenError            "store_not_open"
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
@@ -129,6 +130,7 @@ __all__ = [
     "RequestTooLargeError",
     "SignInError",
     "SignatureRejectedError",
+    "StoreNotOpenError",
     "TokenTooLargeError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
@@ -427,6 +429,12 @@ class InvalidArgumentError(UsageError):
     """An argument has the wrong type or an impossible value."""
 
     code = "invalid_argument"
+
+
+class StoreNotOpenError(UsageError):
+    """A sign-in store was used before its ``open()`` (or after ``close()``)."""
+
+    code = "store_not_open"
 
 
 # --- "the network or the manifest failed" ---------------------------------------------------

@@ -24,6 +24,7 @@ __all__ = [
     "parse_private_key",
     "parse_public_key",
     "public_key_bytes",
+    "random_scalar",
 ]
 
 CURVE_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -119,9 +120,16 @@ def get_public_key(private_key: str | bytes) -> str:
     return out.hex()
 
 
-def generate_transit_key() -> str:
-    """A new secp256k1 private key from the OS CSPRNG, as 64 lowercase hex characters."""
+def random_scalar() -> bytes:
+    """A uniformly random secp256k1 private key (32 bytes in [1, n)) from the OS CSPRNG.
+
+    Rejection sampling: the chance of a retry is about 2**-128."""
     while True:
         secret = secrets.token_bytes(32)
         if 0 < int.from_bytes(secret, "big") < CURVE_ORDER:
-            return secret.hex()
+            return secret
+
+
+def generate_transit_key() -> str:
+    """A new secp256k1 private key from the OS CSPRNG, as 64 lowercase hex characters."""
+    return random_scalar().hex()

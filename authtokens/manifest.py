@@ -6,6 +6,8 @@ network step, so it lives here, at the edge, and only runs when called:
 
 - http(s) only; given an `AuthRequest`, a ``manifest_uri`` off the request's origin is refused
   (`ManifestOriginError`) before anything is fetched;
+- the fetch connects to the ASCII host that was checked (``faß.example`` is
+  ``xn--fa-hia.example``), never to urllib's own IDNA 2003 reading of it (``fass.example``);
 - redirects are followed only within the same origin (at most three), never to another one;
 - the timeout bounds connecting, waiting for the headers, and reading the whole body (not
   just each socket read), and the size cap is enforced while reading (a lying or missing
@@ -33,6 +35,7 @@ from urllib.parse import urljoin
 
 from . import __version__, jsjson
 from .auth_request import AuthRequest
+from .claims import checked_origin
 from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
@@ -41,7 +44,7 @@ from .errors import (
     ManifestOriginError,
     ManifestTooLargeError,
 )
-from .origins import Origin, strict_origin_of
+from .origins import Origin, ascii_url, strict_origin_of
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -77,31 +80,28 @@ class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
         newurl: str,
     ) -> urllib.request.Request | None:
         try:
-            same = strict_origin_of(newurl) == self._origin
-        except InvalidArgumentError:
-            same = False
-        if not same:
+            what = "manifest redirect (to another origin: not followed)"
+            checked_origin(newurl, what, ManifestFetchError, on=self._origin)
+        except ManifestFetchError:
             fp.close()
-            raise ManifestFetchError("the manifest redirects to another origin; not followed")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
+            raise
+        # Follow the host that was checked, not urllib's IDNA 2003 reading of it (ß -> ss).
+        return super().redirect_request(req, fp, code, msg, headers, ascii_url(newurl))
 
 
 def _target(request_or_uri: AuthRequest | str) -> tuple[str, Origin]:
     if isinstance(request_or_uri, AuthRequest):
         uri = request_or_uri.manifest_uri
-        try:
-            origin = strict_origin_of(uri)
-            same = str(origin) == str(strict_origin_of(request_or_uri.domain_name))
-        except InvalidArgumentError:
-            same = False
-        if not same:
-            raise ManifestOriginError("manifest_uri is not on the origin of the request")
-        return uri, origin
+        domain = checked_origin(request_or_uri.domain_name, "domain_name", ManifestOriginError)
+        origin = checked_origin(uri, "manifest_uri", ManifestOriginError, on=domain)
+        return ascii_url(uri), origin
     if not isinstance(request_or_uri, str):
         raise InvalidArgumentError(
             f"expected an AuthRequest or a URL, got {type(request_or_uri).__name__}"
         )
-    return request_or_uri, strict_origin_of(request_or_uri)
+    # The WHATWG serialisation, with the ASCII host the origin names: urllib would otherwise
+    # resolve a non-ASCII host with IDNA 2003 (faß.example -> fass.example, another host).
+    return ascii_url(request_or_uri), strict_origin_of(request_or_uri)
 
 
 def _check_limits(timeout: float, max_bytes: int) -> None:

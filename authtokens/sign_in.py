@@ -17,8 +17,8 @@ from coincurve import PrivateKey
 
 from . import jwt
 from .auth_request import AuthRequest
-from .auth_response import DEFAULT_HUB_URL, AuthResponse, verify_auth_response
-from .claims import DEFAULT_LEEWAY, Timestamp, parse_version, resolve_now
+from .auth_response import DEFAULT_HUB_URL, AuthResponse, evaluate
+from .claims import DEFAULT_LEEWAY, Timestamp, VerifyPolicy, parse_version
 from .ecies import unwrap_private_key
 from .encoding import is_hex
 from .errors import (
@@ -122,15 +122,11 @@ def decode_auth_response(
     version 1.2.0, and the association token is kept from 1.3.0 on, as stacks.js does.
     """
     transit_secret = parse_private_key(transit_private_key)
-    current = resolve_now(now)
-    response = verify_auth_response(
-        token,
-        now=current,
-        leeway=leeway,
-        require_exp=require_exp,
-        max_lifetime=max_lifetime,
-        max_size=max_size,
+    policy = VerifyPolicy(
+        leeway=leeway, require_exp=require_exp, max_lifetime=max_lifetime, max_size=max_size
     )
+    response, current, _ = evaluate(token, now=now, policy=policy, collect=False)
+    assert response is not None  # collect=False raises on the first failure
     if request is not None:
         transit_public = PrivateKey(transit_secret).public_key.format(compressed=True)
         _bind(response, request, transit_public, leeway)

@@ -131,15 +131,13 @@ def legacy_app_private_key_11_level(apps_key: str, salt: str, app_domain: str) -
 def app_domain_origin(url: str) -> str:
     """The WHATWG origin (``scheme://host[:port]``) of an http(s) URL, for use as app domain.
 
-    Follows the WHATWG URL parser for special schemes: surrounding spaces and control
-    characters and inner tabs/newlines are dropped, ``\\`` counts as ``/``, userinfo is
-    dropped, the host is percent-decoded, lowercased and IDNA-encoded (UTS #46,
-    non-transitional), numeric hosts are parsed as IPv4 (``127.1`` → ``127.0.0.1``), IPv6 is
-    compressed, the default port (80/443) is dropped, and no trailing slash is kept.
-
-    Known differences from WHATWG, all refusals: for non-ASCII hosts the ``idna`` package
-    applies IDNA 2008 rules, so it refuses some hosts browsers accept (symbols or emoji,
-    ``_`` in a label, empty labels, labels over 63 bytes).
+    Parsed by the WHATWG URL parser (ada, as in Node.js; `authtokens.origins`): surrounding
+    spaces and control characters and inner tabs/newlines are dropped, ``\\`` counts as ``/``,
+    userinfo is dropped, the host is percent-decoded, lowercased and IDNA-encoded (UTS #46,
+    non-transitional: ``https://🦊.example`` → ``https://xn--9s9h.example``), numeric hosts
+    are parsed as IPv4 (``127.1`` → ``127.0.0.1``), IPv6 is compressed, the default port
+    (80/443) is dropped, and no trailing slash is kept. The few refusals of URLs browsers
+    accept are listed in `authtokens.origins`.
 
     Raises `InvalidArgumentError` for a non-string, a scheme other than http or https, a
     missing or malformed host, or a malformed port.

@@ -35,7 +35,7 @@ from authtokens import (
     make_auth_request,
     verify_auth_request,
 )
-from authtokens.transport import auth_request_url, auth_response_from_url
+from authtokens.urls import auth_request_url, auth_response_from_url
 
 STATE_COOKIE = "stacks_sign_in"
 SIGN_IN_LIFETIME = 600.0  # seconds a user has to come back from the wallet

@@ -30,7 +30,7 @@ from authtokens import (
 )
 from authtokens.encoding import b64url_encode
 from authtokens.manifest import app_display
-from authtokens.transport import (
+from authtokens.urls import (
     auth_request_from_url,
     auth_request_url,
     auth_response_from_url,

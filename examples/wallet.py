@@ -28,7 +28,7 @@ from authtokens import (
 from authtokens.claims import Timestamp
 from authtokens.errors import ManifestError, UsageError
 from authtokens.manifest import app_display, fetch_manifest
-from authtokens.transport import auth_request_from_url, redirect_with_auth_response
+from authtokens.urls import auth_request_from_url, redirect_with_auth_response
 from scopes import describe_scope
 
 

@@ -14,7 +14,7 @@ from authtokens.auth_request import verify_auth_request
 from authtokens.auth_response import make_auth_response_for_request
 from authtokens.keys import get_public_key
 from authtokens.stacks_messages import sign_message
-from authtokens.transport import auth_request_from_url
+from authtokens.urls import auth_request_from_url
 from authtokens.wallet import Account, Wallet
 
 #: The key of spec siws.md §6 and a second one, for linking.

@@ -33,7 +33,7 @@ with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is
 from authtokens.keys import CURVE_ORDER
 from authtokens.server.app import create_app
 from authtokens.server.config import RateLimits, ServerConfig
-from authtokens.server.tokens import TokenSigner
+from authtokens.server.session import TokenSigner
 from authtokens.stores import MemoryStore, Store
 
 REPO = Path(__file__).resolve().parent.parent
@@ -161,7 +161,8 @@ def server_process(store: str, workdir: Path, *extra: str) -> Iterator[str]:
     """``python -m authtokens.server serve`` on a free port; yields its base URL."""
     port = free_port()
     log = (workdir / f"server-{port}.log").open("wb")
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # Key files default to the per-user state directory: keep them in the test's directory.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
     proc = subprocess.Popen(
         [
             sys.executable,

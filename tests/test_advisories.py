@@ -696,12 +696,11 @@ def test_open_redirect(uri: str) -> None:
 
 
 def test_open_redirect_controls_still_accepted() -> None:
-    # what is the same origin stays accepted: path, query, userinfo on the right host, case,
-    # the default port, an IDN spelled either way
+    # what is the same origin stays accepted: path, query, case, the default port, an IDN
+    # spelled either way (userinfo, even on the right host, is refused: issue 11 item 14)
     payload = payload_of(EXAMPLE_A)
     for uri in (
         "https://app.example.com/auth/callback?x=1#frag",
-        "https://user:pw@app.example.com/",
         "https://APP.example.com:443/",
         "HTTPS://app.example.com",
     ):
@@ -757,3 +756,114 @@ def test_identity_key_pinned_by_issuer_not_by_token() -> None:
     payload.update(public_keys=[other_pub], iss=did_from_public_key(other_pub))
     user = decode_auth_response(forge(payload, key=OTHER), TRANSIT, now=NOW)
     assert user.decentralized_id != did_from_public_key(IDENTITY_PUB)
+
+
+# --- issue 11, item 13: the manifest fetch resolves the host that was verified ---------------
+
+
+def test_manifest_fetch_connects_to_the_verified_idn_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Verification reads faß.example as xn--fa-hia.example (UTS #46, as browsers); urllib's
+    # IDNA 2003 would resolve fass.example, another registrable name. Resolve like the OS does
+    # (CPython encodes a str host with the "idna" codec) and serve only the verified host.
+    import socket
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from authtokens.manifest import fetch_manifest
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/redirect":  # the Location in raw UTF-8, as servers send it
+                location = f"http://faß.example:{port}/manifest.json".encode()
+                self.wfile.write(
+                    b"HTTP/1.0 302 Found\r\nLocation: " + location + b"\r\n"
+                    b"Content-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+                return
+            body = b'{"name": "IDN app"}'
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    port = server.server_address[1]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    real_getaddrinfo = socket.getaddrinfo
+    resolved: list[str] = []
+
+    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.encode("idna").decode("ascii") if isinstance(host, str) else host.decode()
+        resolved.append(name)
+        if name != "xn--fa-hia.example":
+            raise socket.gaierror(socket.EAI_NONAME, f"{name} is not the verified host")
+        return real_getaddrinfo("127.0.0.1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setenv("NO_PROXY", "*")
+    try:
+        assert fetch_manifest(f"http://faß.example:{port}/manifest.json") == {"name": "IDN app"}
+        assert resolved == ["xn--fa-hia.example"]
+        # a same-origin redirect naming the host in Unicode is followed to the same host
+        resolved.clear()
+        assert fetch_manifest(f"http://xn--fa-hia.example:{port}/redirect") == {"name": "IDN app"}
+        assert resolved == ["xn--fa-hia.example", "xn--fa-hia.example"]
+        # and from a verified request naming the app in Unicode
+        resolved.clear()
+        token = make_auth_request(TRANSIT, app_domain=f"http://faß.example:{port}", now=NOW)
+        assert fetch_manifest(verify_auth_request(token, now=NOW)) == {"name": "IDN app"}
+        assert resolved == ["xn--fa-hia.example"]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- issue 11, item 14: userinfo in URL claims -------------------------------------------------
+
+
+def test_domain_name_with_userinfo_refused() -> None:
+    # Origin evil.example, but a wallet that shows domain_name shows app.example.com.
+    payload = {
+        **payload_of(EXAMPLE_A),
+        "domain_name": "https://app.example.com@evil.example",
+        "redirect_uri": "https://evil.example/",
+        "manifest_uri": "https://evil.example/manifest.json",
+    }
+    with pytest.raises(InvalidClaimError, match="userinfo"):
+        verify_auth_request(forge(payload), now=NOW)
+    for domain in ("https://user:pw@app.example.com", "https://@app.example.com"):
+        payload = {**payload_of(EXAMPLE_A), "domain_name": domain}
+        with pytest.raises(InvalidClaimError, match="userinfo"):
+            verify_auth_request(forge(payload), now=NOW)
+    with pytest.raises(InvalidArgumentError, match="userinfo"):
+        make_auth_request(TRANSIT, app_domain="https://app.example.com@evil.example", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("claim", "error"),
+    [("redirect_uri", RedirectOriginError), ("manifest_uri", ManifestOriginError)],
+)
+def test_redirect_and_manifest_with_userinfo_refused(claim: str, error: type[Exception]) -> None:
+    # even on the right host: the userinfo only serves to make the URL look like another
+    for uri in ("https://user:pw@app.example.com/", "https://evil.example@app.example.com/"):
+        with pytest.raises(error, match="userinfo"):
+            verify_auth_request(forge({**payload_of(EXAMPLE_A), claim: uri}), now=NOW)
+
+
+def test_app_details_icon_with_userinfo_refused() -> None:
+    details = {"name": "App", "icon": "https://app.example.com@evil.example/icon.png"}
+    payload = {**payload_of(EXAMPLE_A), "appDetails": details}
+    with pytest.raises(InvalidClaimError, match="userinfo"):
+        verify_auth_request(forge(payload), now=NOW)
+
+
+@pytest.mark.parametrize("claim", ["hubUrl", "profile_url", "blockstackAPIUrl"])
+def test_response_url_claims_with_userinfo_refused(claim: str) -> None:
+    payload = {**payload_of(EXAMPLE_B), claim: "https://hub.blockstack.org@evil.example/"}
+    with pytest.raises(InvalidClaimError, match="userinfo"):
+        verify_auth_response(forge(payload, key=IDENTITY), now=NOW)
+    # the control: the same URL without userinfo is accepted
+    verify_auth_response(forge({**payload, claim: "https://evil.example/"}, key=IDENTITY), now=NOW)

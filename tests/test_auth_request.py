@@ -430,6 +430,8 @@ _STRICTER = {
     # scopes are validated (known, no duplicates, present)
     "scopes duplicated and unknown": InvalidScopeError,
     "version 2.0.0 and no scopes": InvalidScopeError,
+    # userinfo is refused in every URL claim, even on the right host (issue 11 item 14)
+    "redirect_uri with userinfo on the right host": RedirectOriginError,
 }
 # The reference's case-sensitive "absolute URL" substring test refuses HTTPS:// (spec §9.1);
 # origins compare scheme case-insensitively, as browsers do (api.md "Same-origin").

@@ -16,7 +16,7 @@ from protocol_helpers import APP_KEY, MNEMONIC
 
 from authtokens import Wallet
 from authtokens.errors import InvalidTokenError
-from authtokens.transport import auth_request_from_url
+from authtokens.urls import auth_request_from_url
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

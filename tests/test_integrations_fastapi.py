@@ -33,7 +33,7 @@ from authtokens.auth_request import verify_auth_request
 from authtokens.integrations import AuthConfig, Session, StacksAuth
 from authtokens.integrations.fastapi import StacksSignIn, current_user, optional_user
 from authtokens.stores import AccountStore, MemoryStore, open_store
-from authtokens.transport import auth_request_from_url
+from authtokens.urls import auth_request_from_url
 
 ORIGIN = "http://app.example.com"
 DOMAIN = "app.example.com"

@@ -24,7 +24,7 @@ from server_helpers import (
 from authtokens import jwt as es256k
 from authtokens.addresses import STACKS_MAINNET, stacks_address
 from authtokens.server.config import RateLimits
-from authtokens.server.tokens import verify_session_token
+from authtokens.server.session import verify_session_token
 from authtokens.stacks_messages import sip018_digest
 from authtokens.stores import MemoryStore
 

@@ -29,7 +29,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
-from authtokens.server.tokens import verify_session_token
+from authtokens.server.session import verify_session_token
 
 
 def challenge(base: str, pubkey: str) -> dict[str, Any]:

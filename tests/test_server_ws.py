@@ -10,7 +10,7 @@ from coincurve import PrivateKey
 from server_helpers import ORIGIN, URI, client, ed25519_key, sign_rsv, stacks_digest
 from starlette.testclient import WebSocketDenialResponse
 
-from authtokens.server.tokens import verify_session_token
+from authtokens.server.session import verify_session_token
 
 
 def buffer(data: bytes) -> dict[str, Any]:

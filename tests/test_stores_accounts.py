@@ -12,7 +12,7 @@ import pytest
 from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
-from authtokens.server.tokens import TokenSigner, verify_session_token
+from authtokens.server.session import TokenSigner, verify_session_token
 from authtokens.stores import AccountStore, MemoryStore, open_store
 
 _prefixes = itertools.count()

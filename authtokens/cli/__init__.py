@@ -27,7 +27,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..errors import AuthTokenError, InvalidTokenError, ManifestError, UsageError
-from .io import EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, emit_json, print_error
+from .console import EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, emit_json, print_error
 from .parser import build_parser, cmd_serve_missing
 
 __all__ = ["EXIT_NETWORK", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "build_parser", "main"]

@@ -10,7 +10,7 @@ from ..bip39 import generate_mnemonic
 from ..errors import InvalidArgumentError
 from ..keys import generate_transit_key, get_public_key
 from ..wallet import Wallet, app_domain_origin
-from .io import EXIT_OK, emit_json, print_note, read_wallet, say, write_secret
+from .console import EXIT_OK, emit_json, print_note, read_wallet, say, write_secret
 
 
 def cmd_derive(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ..auth_response import DEFAULT_HUB_URL
 from ..claims import DEFAULT_LEEWAY
-from .io import EXIT_USAGE, print_error
+from .console import EXIT_USAGE, print_error
 from .keys import cmd_derive, cmd_keygen
 from .signin import cmd_make_request, cmd_make_response
 from .tokens import cmd_decode, cmd_verify

@@ -7,14 +7,13 @@ import sys
 import time
 from typing import Any
 
-from scopes import DEFAULT_SCOPES
-
 from ..auth_request import make_auth_request, verify_auth_request
 from ..auth_response import make_auth_response_for_request
 from ..errors import InvalidArgumentError
 from ..keys import generate_transit_key, get_public_key
-from ..transport import auth_request_url, redirect_with_auth_response
-from .io import (
+from ..scopes import DEFAULT_SCOPES
+from ..urls import auth_request_url, redirect_with_auth_response
+from .console import (
     EXIT_OK,
     check_stdin,
     emit_json,

@@ -8,8 +8,6 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from scopes import describe_scope
-
 from .. import jwt
 from ..addresses import btc_address
 from ..auth_request import check_auth_request
@@ -19,8 +17,9 @@ from ..ecies import unwrap_private_key
 from ..encoding import is_hex
 from ..errors import AuthTokenError, InvalidKeyError, InvalidTokenError, MalformedTokenError
 from ..keys import get_public_key
+from ..scopes import describe_scope
 from ..sign_in import decode_auth_response
-from .io import (
+from .console import (
     EXIT_OK,
     EXIT_REJECTED,
     NAMES,

@@ -29,7 +29,7 @@ import asyncio
 import json
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..addresses import parse_stacks_address
@@ -47,7 +47,8 @@ from ..errors import (
 )
 from ..keys import generate_transit_key
 from ..replay import MemoryReplayCache, ReplayCache
-from ..server.tokens import TokenSigner, load_signing_key, verify_session_token
+from ..server.keyfiles import load_signing_key
+from ..server.session import TokenSigner, verify_session_token
 from ..sign_in import decode_auth_response
 from ..siws_nonces import (
     AsyncMemoryNonceStore,
@@ -58,7 +59,7 @@ from ..siws_nonces import (
 )
 from ..stores import AccountStore, LinkedAccount, open_store
 from ..stores.base import Clock
-from ..transport import auth_request_url
+from ..urls import auth_request_url
 from .config import MAINNET, AuthConfig
 
 __all__ = [
@@ -331,8 +332,8 @@ class StacksAuth:
             {"transit_key": transit_key, "request": request, "next": safe_next(next_url)}
         ).encode()
         login_id = secrets.token_urlsafe(32)
-        if not await self.store.put_new(_LOGIN + login_id, record, config.login_lifetime):
-            raise RuntimeError("login id collision")  # 256 random bits: unreachable
+        while not await self.store.put_new(_LOGIN + login_id, record, config.login_lifetime):
+            login_id = secrets.token_urlsafe(32)  # 256 random bits: never in practice
         return LegacyLogin(
             login_id, auth_request_url(config.authenticator_url, request), config.login_lifetime
         )
@@ -420,7 +421,7 @@ class StacksAuth:
             replaced = current.id
         now = self.clock()
         session = Session(
-            id=secrets.token_urlsafe(32),
+            id="",
             user_id=link.user_id,
             method=method,
             account_id=account_id,
@@ -430,10 +431,11 @@ class StacksAuth:
             expires_at=now + self.config.session_lifetime,
             **extra,
         )
-        if not await store.put_new(
-            _SESSION + session.id, session.to_record(), self.config.session_lifetime
-        ):
-            raise RuntimeError("session id collision")  # 256 random bits: unreachable
+        record, lifetime = session.to_record(), self.config.session_lifetime
+        session_id = secrets.token_urlsafe(32)
+        while not await store.put_new(_SESSION + session_id, record, lifetime):
+            session_id = secrets.token_urlsafe(32)  # 256 random bits: never in practice
+        session = replace(session, id=session_id)
         issued = self.signer.issue(account_id, now=now, extra={"sid": session.id})
         accounts = tuple(await store.user_accounts(link.user_id))
         return SignIn(session, issued.token, issued.expires_at, accounts, linked, replaced)

@@ -26,7 +26,13 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 
-from ..errors import AuthTokenError, InvalidRequestError, NotSignedInError, RequestTooLargeError
+from ..errors import (
+    AuthTokenError,
+    InvalidArgumentError,
+    InvalidRequestError,
+    NotSignedInError,
+    RequestTooLargeError,
+)
 from .config import AuthConfig
 from .core import Session, SignIn, StacksAuth
 from .http import (
@@ -284,7 +290,7 @@ async def _handle_error(request: Request, exc: Exception) -> Response:
 def _installed(conn: HTTPConnection) -> StacksSignIn:
     signin = getattr(conn.app.state, "authtokens", None)
     if not isinstance(signin, StacksSignIn):
-        raise RuntimeError("call StacksSignIn(...).install(app) first")
+        raise InvalidArgumentError("call StacksSignIn(...).install(app) first")
     return signin
 
 

@@ -19,15 +19,9 @@ from ..errors import SignInError
 from ..stores import MemoryStore, Store, UserRecord, open_store
 from .app import create_app
 from .config import RateLimits, ServerConfig
+from .keyfiles import load_api_secret, load_signing_key
 from .service import SignInService
-from .tokens import (
-    SessionClaims,
-    TokenSigner,
-    load_api_secret,
-    load_signing_key,
-    textile_api_sig,
-    verify_session_token,
-)
+from .session import SessionClaims, TokenSigner, textile_api_sig, verify_session_token
 
 __all__ = [
     "ClientKey",

@@ -44,7 +44,7 @@ from ..jsjson import loads as strict_json
 from ..stores.base import Store
 from .config import ServerConfig, parse_origin
 from .service import IssuedChallenge, SignInService
-from .tokens import TokenSigner
+from .session import TokenSigner
 
 __all__ = ["create_app"]
 

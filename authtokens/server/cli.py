@@ -20,6 +20,7 @@ from ..addresses import STACKS_MAINNET, STACKS_TESTNET
 from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
+from .keyfiles import API_SECRET_FILE, SIGNING_KEY_FILE, state_dir
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
 
@@ -152,7 +153,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--token-key-file",
         "AUTH_TOKEN_KEY_FILE",
-        "authtokens-server-key.pem",
+        str(state_dir() / SIGNING_KEY_FILE),
         "PEM file of the token signing key; generated (mode 0600) if absent, so tokens survive "
         "restarts and processes sharing the file agree",
     )
@@ -160,7 +161,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--api-secret-file",
         "AUTH_API_SECRET_FILE",
-        "authtokens-server-api-secret",
+        str(state_dir() / API_SECRET_FILE),
         "file of the secret behind the Textile-compatible sig/msg; generated if absent",
     )
     _flag(
@@ -237,7 +238,8 @@ def serve(args: argparse.Namespace) -> int:
 
     from ..stores import open_store
     from .app import create_app
-    from .tokens import TokenSigner, load_api_secret, load_signing_key
+    from .keyfiles import load_api_secret, load_signing_key
+    from .session import TokenSigner
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:

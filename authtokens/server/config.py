@@ -15,14 +15,12 @@ from typing import Literal
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
 from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
 from ..errors import InvalidArgumentError
+from ..origins import bare_origin_of
 
 __all__ = ["Limit", "RateLimits", "ServerConfig", "parse_origin"]
 
 DEFAULT_STATEMENT = "Sign in with your key. This request does not move funds or cost a fee."
 TokenAlg = Literal["ES256K", "EdDSA"]
-_ORIGIN = re.compile(
-    r"(https?)://([A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?", re.IGNORECASE
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,21 +73,14 @@ class RateLimits:
 
 
 def parse_origin(origin: str) -> str:
-    """Normalise an allowlist entry (``scheme://host[:port]``, lowercase, default port dropped).
+    """Normalise an allowlist entry or a request's ``Origin`` header (`bare_origin_of`).
 
-    Wildcards, paths and ``null`` are refused with `InvalidArgumentError`.
+    Both go through the one origin parser, so ``http://127.1`` allows ``http://127.0.0.1``.
+    Wildcards, paths, userinfo and ``null`` are refused with `InvalidArgumentError`.
     """
-    m = _ORIGIN.fullmatch(origin.strip().rstrip("/"))
-    if not m:
-        raise InvalidArgumentError(
-            f"allowed origin must be scheme://host[:port] without wildcard or path, got {origin!r}"
-        )
-    scheme, host, port = m.group(1).lower(), m.group(2).lower(), m.group(3)
-    if port and int(port) > 65535:
-        raise InvalidArgumentError(f"port out of range in {origin!r}")
-    if port and int(port) == {"http": 80, "https": 443}[scheme]:
-        port = None
-    return f"{scheme}://{host}" + (f":{int(port)}" if port else "")
+    if not isinstance(origin, str):
+        raise InvalidArgumentError(f"allowed origin must be a string, got {type(origin).__name__}")
+    return str(bare_origin_of(origin.strip()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,7 @@ from ..errors import (
 from ..hashes import sha256
 from ..stores.base import Store, UserRecord
 from .config import Limit, ServerConfig
-from .tokens import IssuedToken, TokenSigner, textile_api_sig
+from .session import IssuedToken, TokenSigner, textile_api_sig
 
 __all__ = ["IssuedChallenge", "SignInResult", "SignInService"]
 

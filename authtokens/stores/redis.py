@@ -1,6 +1,8 @@
 """Redis: any number of processes and hosts, through `RedisStore` (the sign-in server's `Store`,
 redis-py asyncio) or `RedisReplayCache` (a `ReplayCache` for token ids, redis-py sync). Needs
-the ``authtokens[redis]`` extra.
+the ``authtokens[redis]`` extra; the module imports without it, and each class imports redis-py
+when it is made (`RedisStore` raises ``ImportError``, `RedisReplayCache` an
+`InvalidArgumentError` that names the extra).
 
 ``SET key value NX PX ttl`` creates a challenge without overwriting and with its expiry in one
 command; ``GETDEL`` (Redis >= 6.2) consumes it, so exactly one caller gets the value and an
@@ -15,11 +17,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-import redis
-from redis import asyncio as aioredis
-from redis.exceptions import RedisError
-
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, StoreNotOpenError
 from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
 
 __all__ = ["RedisReplayCache", "RedisStore"]
@@ -62,6 +60,11 @@ class RedisStore:
     """`Store` on Redis (see the module doc). Keys live under ``prefix``."""
 
     def __init__(self, url: str, *, prefix: str = "authtokens:", clock: Clock = time.time) -> None:
+        from redis import asyncio as aioredis
+        from redis.exceptions import RedisError
+
+        self._aioredis: Any = aioredis
+        self._redis_error: type[Exception] = RedisError
         self.url = url
         self.prefix = prefix
         self._clock = clock
@@ -73,12 +76,12 @@ class RedisStore:
     @property
     def redis(self) -> Any:
         if self._redis is None:
-            raise RuntimeError("RedisStore used before open()")
+            raise StoreNotOpenError("RedisStore used before open()")
         return self._redis
 
     async def open(self) -> None:
         """Connect (lazily, by redis-py's pool) and check the server answers."""
-        self._redis = aioredis.from_url(self.url, decode_responses=False)
+        self._redis = self._aioredis.from_url(self.url, decode_responses=False)
         self._hit_script = self._redis.register_script(_HIT)
         self._link_script = self._redis.register_script(_LINK)
         self._unlink_script = self._redis.register_script(_UNLINK)
@@ -94,7 +97,7 @@ class RedisStore:
         """True when Redis answers PING."""
         try:
             return bool(await self.redis.ping())
-        except RedisError:
+        except self._redis_error:
             return False
 
     async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
@@ -223,6 +226,12 @@ class RedisReplayCache:
     def __init__(
         self, client: object, *, prefix: str = "authtokens:jti:", clock: Clock = time.time
     ) -> None:
+        try:
+            import redis
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise InvalidArgumentError(
+                "RedisReplayCache needs the redis package: pip install 'authtokens[redis]'"
+            ) from exc
         if isinstance(client, str):
             client = redis.Redis.from_url(client)
         if not isinstance(client, redis.Redis):

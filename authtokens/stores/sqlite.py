@@ -29,7 +29,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, StoreNotOpenError
 from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
 
 __all__ = ["SQLiteReplayCache", "SqliteStore", "connect"]
@@ -97,7 +97,7 @@ class SqliteStore:
         """The connection of the calling thread (the worker's, or the event loop's)."""
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
         if db is None:
-            raise RuntimeError("SqliteStore used before open()")
+            raise StoreNotOpenError("SqliteStore used before open()")
         return db
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:

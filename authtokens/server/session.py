@@ -1,4 +1,5 @@
-"""Session tokens (PyJWT), their signing key on disk, JWKS, and the Textile ``sig``/``msg``.
+"""Session tokens (PyJWT), JWKS, and the Textile ``sig``/``msg``. The signing key and the API
+secret on disk are `authtokens.server.keyfiles`'.
 
 Tokens are JWTs with ``iss``, ``aud``, ``sub`` (the canonical key id), ``iat``, ``nbf``,
 ``exp``, ``jti`` and a ``kid`` header (the RFC 7638 thumbprint of the public key), signed with
@@ -16,28 +17,23 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import jwt as pyjwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import Algorithm, ECAlgorithm, OKPAlgorithm
 
 from ..challenge.messages import iso_ms
-from ..encoding import b64url_encode, multibase_b32_decode, multibase_b32_encode
+from ..encoding import b64url_encode, multibase_b32_encode
 from ..errors import (
     ExpiredTokenError,
     ImmatureTokenError,
     InvalidArgumentError,
     InvalidClaimError,
-    InvalidEncodingError,
     InvalidSignatureError,
     MalformedTokenError,
     MissingClaimError,
@@ -48,13 +44,12 @@ from ..errors import (
 )
 from ..hashes import sha256
 from ..signatures import sign_digest
+from .keyfiles import SigningKey
 
 __all__ = [
     "SESSION_ALGORITHMS",
     "SessionClaims",
     "TokenSigner",
-    "load_api_secret",
-    "load_signing_key",
     "textile_api_sig",
     "verify_session_token",
 ]
@@ -62,82 +57,7 @@ __all__ = [
 SESSION_ALGORITHMS = ("ES256K", "EdDSA")
 _REQUIRED = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
 
-SigningKey = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKeyType = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
-
-
-# --- keys on disk ----------------------------------------------------------------------------
-
-
-def _write_once(path: Path, data: bytes) -> bool:
-    """Create ``path`` with ``data`` (mode 0600) unless it exists; True if this call made it.
-
-    Written to a temporary file first and hard-linked into place, so two processes starting
-    together never see a half-written file and agree on one key.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-" + path.name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        try:
-            os.link(tmp, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        os.unlink(tmp)
-
-
-def load_signing_key(path: str | os.PathLike[str], alg: str) -> SigningKey:
-    """Load the PEM (PKCS#8) session-token key at ``path``, generating it first if absent.
-
-    The key type must match ``alg`` (secp256k1 for ES256K, Ed25519 for EdDSA); a mismatch or
-    an unreadable file raises `InvalidArgumentError` rather than silently replacing the key.
-    """
-    file = Path(path)
-    if not file.exists():
-        new: SigningKey = (
-            ec.generate_private_key(ec.SECP256K1())
-            if alg == "ES256K"
-            else ed25519.Ed25519PrivateKey.generate()
-        )
-        _write_once(
-            file,
-            new.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.PKCS8,
-                serialization.NoEncryption(),
-            ),
-        )
-    try:
-        key = serialization.load_pem_private_key(file.read_bytes(), password=None)
-    except (ValueError, TypeError, OSError) as exc:
-        raise InvalidArgumentError(f"cannot load token signing key {file}: {exc}") from None
-    if (
-        alg == "ES256K"
-        and isinstance(key, ec.EllipticCurvePrivateKey)
-        and isinstance(key.curve, ec.SECP256K1)
-    ):
-        return key
-    if alg == "EdDSA" and isinstance(key, ed25519.Ed25519PrivateKey):
-        return key
-    raise InvalidArgumentError(f"token signing key {file} does not match alg {alg}")
-
-
-def load_api_secret(path: str | os.PathLike[str]) -> bytes:
-    """The Textile-style API secret (24 random bytes, stored multibase base32), made if absent."""
-    file = Path(path)
-    if not file.exists():
-        text = multibase_b32_encode(secrets.token_bytes(24))
-        _write_once(file, text.encode("ascii") + b"\n")
-    text = file.read_text(encoding="ascii").strip()
-    try:
-        return multibase_b32_decode(text, what="API secret")
-    except InvalidEncodingError as exc:
-        raise InvalidArgumentError(f"cannot read API secret {file}: {exc}") from None
 
 
 def textile_api_sig(secret: bytes, msg: str) -> str:

@@ -14,7 +14,7 @@ from ..checks import Check
 from ..encoding import is_hex
 from ..errors import InvalidArgumentError, InvalidKeyError, MalformedTokenError
 from ..keys import normalize_private_key
-from ..transport import auth_request_from_url, auth_response_from_url
+from ..urls import auth_request_from_url, auth_response_from_url
 from ..wallet import Wallet
 
 EXIT_OK = 0

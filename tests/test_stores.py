@@ -161,3 +161,15 @@ def test_redis_survives_redis_restart(tmp_path: Path) -> None:
 def test_bad_store_urls(url: str) -> None:
     with pytest.raises(InvalidArgumentError):
         open_store(url)
+
+
+def test_stores_used_before_open_say_so(tmp_path: Path) -> None:
+    from authtokens.errors import StoreNotOpenError, UsageError
+    from authtokens.stores.redis import RedisStore
+    from authtokens.stores.sqlite import SqliteStore
+
+    with pytest.raises(StoreNotOpenError) as info:
+        asyncio.run(SqliteStore(str(tmp_path / "s.db")).ping())
+    assert isinstance(info.value, UsageError)
+    with pytest.raises(StoreNotOpenError):
+        _ = RedisStore("redis://127.0.0.1:1/0").redis

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from protocol_helpers import EXAMPLE_A, EXAMPLE_B
 
 from authtokens.errors import AuthTokenError, InvalidArgumentError, MalformedTokenError
-from authtokens.transport import (
+from authtokens.urls import (
     auth_request_from_url,
     auth_request_url,
     auth_response_from_url,
