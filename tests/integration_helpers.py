@@ -6,8 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from authtokens import siws
 from authtokens.addresses import stacks_address
 from authtokens.auth_request import verify_auth_request
@@ -55,7 +53,7 @@ def signed_message(
 
 
 def siws_sign_in(
-    client: httpx.Client,
+    client: Any,
     key: str = KEY,
     *,
     origin: str,
@@ -65,7 +63,7 @@ def siws_sign_in(
     path: str = "/siws/verify",
     headers: dict[str, str] | None = None,
     **fields: Any,
-) -> httpx.Response:
+) -> Any:
     """Nonce, sign, verify: the better-auth request shapes a front end sends."""
     address = address_of(key)
     head = {"origin": origin, **(headers or {})}

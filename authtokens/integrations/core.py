@@ -71,6 +71,9 @@ __all__ = [
     "StacksAuth",
     "nonce_store_for",
     "replay_cache_for",
+    "request_address",
+    "request_chain",
+    "request_field",
     "safe_next",
 ]
 
@@ -136,11 +139,35 @@ class LegacyLogin:
     max_age: int
 
 
-def _field(data: dict[str, Any], name: str) -> str:
+def request_field(data: dict[str, Any], name: str) -> str:
+    """A required string field of a JSON request body (`InvalidRequestError` otherwise)."""
     value = data.get(name)
     if not isinstance(value, str) or not value or len(value) > 4096:
         raise InvalidRequestError(f"{name} must be a non-empty string")
     return value
+
+
+def request_chain(config: AuthConfig, chain_id: object) -> int:
+    """A request's ``chainId``: absent means the configured chain; another one is refused."""
+    if chain_id is None:
+        return config.chain_id
+    if type(chain_id) is not int:
+        raise InvalidRequestError("chainId must be an integer")
+    if chain_id != config.chain_id:
+        raise ChainMismatchError(f"this app accepts chain {config.chain_id} only")
+    return chain_id
+
+
+def request_address(data: dict[str, Any], chain_id: int) -> str:
+    """A request's ``walletAddress``: a Stacks address of ``chain_id``."""
+    address = request_field(data, "walletAddress")
+    try:
+        version, _ = parse_stacks_address(address)
+    except AuthTokenError:
+        raise InvalidRequestError("walletAddress is not a Stacks address") from None
+    if (version in (22, 20)) != (chain_id == MAINNET):
+        raise ChainMismatchError("walletAddress is not an address of this chain")
+    return address
 
 
 def safe_next(value: str | None) -> str:
@@ -242,29 +269,10 @@ class StacksAuth:
 
     # --- Sign-In with Stacks -------------------------------------------------------------------
 
-    def _chain(self, chain_id: object) -> int:
-        if chain_id is None:
-            return self.config.chain_id
-        if type(chain_id) is not int:
-            raise InvalidRequestError("chainId must be an integer")
-        if chain_id != self.config.chain_id:
-            raise ChainMismatchError(f"this app accepts chain {self.config.chain_id} only")
-        return chain_id
-
-    def _address(self, address: str, chain_id: int) -> str:
-        try:
-            version, _ = parse_stacks_address(address)
-        except AuthTokenError:
-            raise InvalidRequestError("walletAddress is not a Stacks address") from None
-        mainnet = version in (22, 20)
-        if mainnet != (chain_id == MAINNET):
-            raise ChainMismatchError("walletAddress is not an address of this chain")
-        return address
-
     async def issue_nonce(self, data: dict[str, Any]) -> str:
         """``{"walletAddress", "chainId"?}`` → a fresh nonce bound to that address and chain."""
-        chain = self._chain(data.get("chainId"))
-        address = self._address(_field(data, "walletAddress"), chain)
+        chain = request_chain(self.config, data.get("chainId"))
+        address = request_address(data, chain)
         return await self.nonces.issue(
             address, chain, ttl=self.config.nonce_lifetime, now=self.clock()
         )
@@ -279,10 +287,10 @@ class StacksAuth:
         (a live session) the address is linked to that session's user.
         """
         await self.open()
-        chain = self._chain(data.get("chainId"))
-        address = self._address(_field(data, "walletAddress"), chain)
-        message = _field(data, "message")
-        signature = _field(data, "signature")
+        chain = request_chain(self.config, data.get("chainId"))
+        address = request_address(data, chain)
+        message = request_field(data, "message")
+        signature = request_field(data, "signature")
         public_key = data.get("publicKey")
         if public_key is not None and not isinstance(public_key, str):
             raise InvalidRequestError("publicKey must be a string")
