@@ -7,6 +7,7 @@ testnet) carry the same HASH160 under c32check with versions 22 and 26.
 
 from __future__ import annotations
 
+import base64
 from functools import lru_cache
 
 from .errors import InvalidAddressError
@@ -107,14 +108,24 @@ def btc_address(public_key: str | bytes, version: int = 0x00) -> str:
 # --- c32check -----------------------------------------------------------------------------
 
 
+_B32_TO_C32 = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _C32)
+_C32_TO_INT_DIGITS = str.maketrans(_C32, "0123456789abcdefghijklmnopqrstuv")
+_C32_SET = frozenset(_C32)
+
+
 def _c32encode(data: bytes) -> str:
-    n = int.from_bytes(data, "big")
-    out = []
-    while n:
-        n, rem = divmod(n, 32)
-        out.append(_C32[rem])
+    """c32 of ``data`` read as one big-endian number, one ``0`` per leading zero byte (as
+    c32check writes it). The 5-bit groups come from the C base32 encoder: the number is shifted
+    so that its bit length, padded to a multiple of 5, starts on a byte boundary."""
+    if not data:
+        return ""
+    nbits = 8 * len(data)
+    total = nbits + (-nbits) % 5
+    nbytes = (total + 7) // 8
+    n = int.from_bytes(data, "big") << (8 * nbytes - total)
+    digits = base64.b32encode(n.to_bytes(nbytes, "big"))[: total // 5].decode("ascii")
     zeros = len(data) - len(data.lstrip(b"\x00"))
-    return "0" * zeros + "".join(reversed(out))
+    return "0" * zeros + digits.translate(_B32_TO_C32).lstrip("0")
 
 
 def c32check_encode(version: int, payload: bytes) -> str:
@@ -151,13 +162,10 @@ def c32check_decode(address: str) -> tuple[int, bytes]:
     version = _C32_INDEX.get(address[1])
     if version is None:
         raise InvalidAddressError("Stacks address has an invalid version character")
-    n = 0
     rest = address[2:]
-    for c in rest:
-        digit = _C32_INDEX.get(c)
-        if digit is None:
-            raise InvalidAddressError("Stacks address contains a character outside c32")
-        n = n * 32 + digit
+    if not _C32_SET.issuperset(rest):
+        raise InvalidAddressError("Stacks address contains a character outside c32")
+    n = int(rest.translate(_C32_TO_INT_DIGITS), 32) if rest else 0
     zeros = len(rest) - len(rest.lstrip("0"))
     body = b"\x00" * zeros + (n.to_bytes((n.bit_length() + 7) // 8, "big") if n else b"")
     if len(body) < 4:
@@ -165,8 +173,8 @@ def c32check_decode(address: str) -> tuple[int, bytes]:
     payload, checksum = body[:-4], body[-4:]
     if sha256d(bytes((version,)) + payload)[:4] != checksum:
         raise InvalidAddressError("Stacks address checksum does not match")
-    if c32check_encode(version, payload) != address:
-        raise InvalidAddressError("Stacks address is not in canonical form")
+    # No re-encoding needed: one leading "0" per zero byte and the minimal digits of the rest
+    # is exactly how the body was read, so the (normalised) spelling is the canonical one.
     return version, payload
 
 

@@ -464,11 +464,12 @@ def serialize_hex(cv: ClarityValue, *, key_order: KeyOrder = "clarity") -> str:
 
 
 class _Reader:
-    __slots__ = ("data", "pos")
+    __slots__ = ("data", "js_order", "pos")
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, data: bytes, js_order: bool) -> None:
         self.data = data
         self.pos = 0
+        self.js_order = js_order
 
     def take(self, n: int, what: str) -> bytes:
         end = self.pos + n
@@ -568,21 +569,29 @@ def _read(r: _Reader, depth: int) -> ClarityValue:
     previous = None
     for _ in range(count):
         name = _read_name(r, contract=False)
-        if previous is not None and name <= previous:
+        if previous is not None and (
+            _locale_key(name) <= _locale_key(previous) if r.js_order else name <= previous
+        ):
+            order = "stacks.js" if r.js_order else "Clarity"
             raise MalformedClarityValueError(
-                "tuple keys are not in strictly increasing (Clarity) order"
+                f"tuple keys are not in strictly increasing ({order}) order"
             )
         previous = name
         fields.append((name, _read(r, depth + 1)))
     return TupleCV(tuple(fields))
 
 
-def deserialize(data: bytes | bytearray | memoryview | str) -> ClarityValue:
+def deserialize(
+    data: bytes | bytearray | memoryview | str, *, key_order: KeyOrder = "clarity"
+) -> ClarityValue:
     """The Clarity value serialised in ``data`` (bytes, or hex); strict (see module doc).
 
     Raises `MalformedClarityValueError` (code ``malformed_clarity_value``) for anything but one
-    complete, canonical serialisation.
+    complete, canonical serialisation. ``key_order="stacks.js"`` reads tuples whose keys are in
+    stacks.js' ``localeCompare`` order instead (what ``serializeCV`` writes), equally strictly.
     """
+    if key_order not in ("clarity", "stacks.js"):
+        raise InvalidArgumentError("key_order must be 'clarity' or 'stacks.js'")
     if isinstance(data, str):
         try:
             data = hex_decode(data, what="Clarity value")
@@ -596,7 +605,7 @@ def deserialize(data: bytes | bytearray | memoryview | str) -> ClarityValue:
         )
     if len(data) > 2 * MAX_VALUE_SIZE:
         raise MalformedClarityValueError("Clarity value is larger than the size cap")
-    r = _Reader(data)
+    r = _Reader(data, key_order == "stacks.js")
     value = _read(r, 0)
     if r.pos != len(data):
         raise MalformedClarityValueError(f"{len(data) - r.pos} trailing bytes after the value")

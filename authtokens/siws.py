@@ -43,6 +43,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from .addresses import (
     STACKS_MAINNET,
     STACKS_TESTNET,
+    c32_normalize,
     c32check_encode,
     parse_stacks_address,
     stacks_address,
@@ -57,6 +58,7 @@ from .errors import (
     InvalidArgumentError,
     InvalidMessageFieldError,
     InvalidSignatureError,
+    InvalidTokenError,
     IssuedInFutureError,
     MalformedMessageError,
     MessageTooOldError,
@@ -66,8 +68,14 @@ from .errors import (
     SchemeMismatchError,
     UriMismatchError,
 )
+from .hashes import hash160 as hash160_of
 from .keys import parse_public_key
-from .stacks_messages import verify_message_signature
+from .stacks_messages import (
+    hash_message,
+    recover_candidates,
+    signature_bytes,
+    verify_digest_signature,
+)
 
 __all__ = [
     "CHAIN_ADDRESS_VERSIONS",
@@ -86,6 +94,7 @@ __all__ = [
     "parse_account_id",
     "parse_message",
     "verify_message",
+    "wallet_check",
 ]
 
 CHAIN_MAINNET = 1
@@ -116,7 +125,7 @@ _TIME = (
 _MESSAGE = re.compile(
     r"(?:(?P<scheme>[a-zA-Z][a-zA-Z0-9+\-.]*)://)?(?P<domain>[^\s/]+)"
     r" wants you to sign in with your Stacks account:\n"
-    r"(?P<address>S[0-9A-Z]{38,41})\n"
+    r"(?P<address>S[0-9A-Z]{20,45})\n"
     r"\n"
     r"(?:(?P<statement>[^\n]+)\n)?"
     r"\n"
@@ -130,6 +139,7 @@ _MESSAGE = re.compile(
     r"(?:\nRequest ID: (?P<request_id>[^\n]+))?"
     r"(?:\nResources:(?P<resources>(?:\n- [^\n]+)*))?"
 )
+_JS_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z")
 _TIME_PARTS = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?"
     r"(?:Z|([+-])([0-9]{2}):([0-9]{2}))"
@@ -191,9 +201,15 @@ class VerifiedSignIn:
 
 
 def _to_datetime(value: Timestamp, what: str) -> datetime:
-    seconds = to_seconds(value, what)
     # JS dates have millisecond precision: floor to the millisecond as Date(ms) does.
-    ms = math.floor(seconds * 1000)
+    if isinstance(value, datetime):
+        to_seconds(value, what)  # refuses naive datetimes
+        delta = value.astimezone(UTC) - _EPOCH
+        ms = (delta.days * 86400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    elif type(value) is int:
+        ms = value * 1000
+    else:
+        ms = math.floor(to_seconds(value, what) * 1000)
     if not 0 <= ms < 253402300800000:  # toISOString's plain four-digit years
         raise InvalidMessageFieldError(f"{what} must lie between 1970 and 9999")
     return datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=(ms % 1000) * 1000)
@@ -205,6 +221,11 @@ def _iso(value: datetime) -> str:
 
 
 def _parse_time(text: str, what: str) -> datetime:
+    if _JS_ISO.fullmatch(text):  # toISOString's form, what wallets sign: the C parser suffices
+        try:
+            return datetime.fromisoformat(text)
+        except ValueError:
+            raise MalformedMessageError(f"{what} is not a valid date and time") from None
     m = _TIME_PARTS.fullmatch(text)
     if m is None:
         raise MalformedMessageError(f"{what} is not an RFC 3339 timestamp")
@@ -279,7 +300,7 @@ def create_message(
         version_byte, hash160 = parse_stacks_address(address)
     except InvalidAddressError as exc:
         raise InvalidMessageFieldError(f"address is invalid: {exc.message}") from None
-    when = _to_datetime(resolve_now(issued_at), "issued_at")
+    when = _to_datetime(resolve_now(None) if issued_at is None else issued_at, "issued_at")
     lines = [
         f"{scheme + '://' if scheme else ''}{domain} {_HEADER}",
         c32check_encode(version_byte, hash160),
@@ -324,6 +345,11 @@ def parse_message(text: str) -> SiwsMessage:
     `create_message` accepts. Raises `MalformedMessageError` (code ``malformed_message``)
     otherwise, and never anything else.
     """
+    return _parse(text)[0]
+
+
+def _parse(text: str) -> tuple[SiwsMessage, bytes]:
+    """`parse_message`, and the HASH160 the address carries (so verifying needs no encode)."""
     if not isinstance(text, str):
         raise MalformedMessageError(f"message must be a string, got {type(text).__name__}")
     if len(text) > MAX_MESSAGE_LENGTH:
@@ -339,12 +365,12 @@ def parse_message(text: str) -> SiwsMessage:
     if versions is None:
         raise MalformedMessageError(f"chain ID {chain_id} is not a known Stacks chain")
     address = m.group("address")
+    if c32_normalize(address) != address:
+        raise MalformedMessageError("address is not in canonical c32 spelling")
     try:
         version, hash160 = parse_stacks_address(address)
     except InvalidAddressError:
         raise MalformedMessageError("address is not a valid Stacks address") from None
-    if c32check_encode(version, hash160) != address:
-        raise MalformedMessageError("address is not in canonical c32 spelling")
     if version not in versions:
         raise MalformedMessageError(f"address is not an address of chain {chain_id}")
     uri = m.group("uri")
@@ -356,7 +382,7 @@ def parse_message(text: str) -> SiwsMessage:
         if not all(is_uri(r) for r in resources):
             raise MalformedMessageError("a resource is not an RFC 3986 URI")
     expiration, not_before = m.group("expiration_time"), m.group("not_before")
-    return SiwsMessage(
+    message = SiwsMessage(
         domain=domain,
         address=address,
         uri=uri,
@@ -371,6 +397,7 @@ def parse_message(text: str) -> SiwsMessage:
         resources=resources,
         scheme=m.group("scheme"),
     )
+    return message, hash160
 
 
 # --- verify ---------------------------------------------------------------------------------------
@@ -438,23 +465,40 @@ def check_signature(
     *,
     public_key: str | None = None,
     legacy_prefix: bool = False,
+    hash160: bytes | None = None,
 ) -> str:
-    """Check that ``signature`` over ``text`` is by the message's address; the compressed key."""
-    version, _ = parse_stacks_address(message.address)
+    """Check that ``signature`` over ``text`` is by the message's address; the compressed key.
+
+    ``hash160`` is the address's hash when the caller has decoded it already. Raises
+    `PublicKeyMismatchError` when ``public_key`` is not the address's key, and
+    `InvalidSignatureError` when the signature is not by that address.
+    """
+    if hash160 is None:
+        hash160 = parse_stacks_address(message.address)[1]
+    digests = [hash_message(text)]
+    if legacy_prefix:
+        digests.append(hash_message(text, legacy=True))
     if public_key is not None:
+        version = _C32_ALPHABET.index(message.address[1])  # validated by parse_message
         parse_public_key(public_key)
         if stacks_address(public_key, version) != message.address:
             raise PublicKeyMismatchError("the public key does not belong to the message address")
-    try:
-        return verify_message_signature(
-            text,
-            signature,
-            public_key=public_key,
-            address=message.address,
-            legacy_prefix=legacy_prefix,
-        )
-    except (AddressMismatchError, PublicKeyMismatchError):
-        raise InvalidSignatureError("the signature was not made by the message's address") from None
+        try:
+            return verify_digest_signature(
+                digests, signature, public_key=public_key, address=message.address, version=version
+            )
+        except PublicKeyMismatchError:
+            raise InvalidSignatureError(
+                "the signature was not made by the message's address"
+            ) from None
+    # The address is compared as its HASH160: one recovery and one hash, no c32 encoding.
+    raw = signature_bytes(signature)
+    for digest in digests:
+        for key in recover_candidates(digest, raw):
+            compressed: bytes = key.format(compressed=True)
+            if hash160_of(compressed) == hash160:
+                return compressed.hex()
+    raise InvalidSignatureError("the signature was not made by the message's address")
 
 
 def verified(message: SiwsMessage, public_key: str) -> VerifiedSignIn:
@@ -462,7 +506,7 @@ def verified(message: SiwsMessage, public_key: str) -> VerifiedSignIn:
         message=message,
         address=message.address,
         public_key=public_key,
-        account_id=account_id(message.address, message.chain_id),
+        account_id=f"stacks:{message.chain_id}:{message.address}",  # both validated by parse
         chain_id=message.chain_id,
     )
 
@@ -500,7 +544,7 @@ def verify_message(
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
     now_s = resolve_now(now)
-    message = parse_message(text)
+    message, hash160 = _parse(text)
     check_fields(
         message,
         domain=domain,
@@ -514,13 +558,80 @@ def verify_message(
         max_age=max_age,
     )
     key = check_signature(
-        text, message, signature, public_key=public_key, legacy_prefix=legacy_prefix
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
     )
     return verified(message, key)
 
 
+# --- for wallets ----------------------------------------------------------------------------------
+
+
+def wallet_check(
+    text: str,
+    *,
+    origin: str,
+    address: str,
+    chain_id: int,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+) -> list[InvalidTokenError]:
+    """What a wallet should check before it signs ``text`` for the site at ``origin``.
+
+    EIP-4361's wallet rule, for Stacks: the message must parse strictly; its ``domain`` must be
+    the requesting origin's host (and port); its scheme, when written, must be the origin's,
+    and without one the origin must be ``https`` (or a loopback ``http``); its chain must be the
+    wallet's ``chain_id`` and its address the account's ``address``; ``Issued At`` must not lie
+    in the future nor be older than ``max_age``, and the message must not have expired.
+    Returns every failed check as an error with its code (empty: safe to sign); never raises
+    for the message (a malformed ``origin`` or ``address`` is the wallet's bug and raises).
+    """
+    parts = _URI_SPLIT.match(origin) if isinstance(origin, str) else None
+    scheme = (parts.group(1) or "").lower() if parts else ""
+    authority = (parts.group(2) or "").lower() if parts else ""
+    if not scheme or not authority:
+        raise InvalidArgumentError("origin must look like https://host[:port]")
+    expected_address = c32check_encode(*parse_stacks_address(address))
+    try:
+        message = parse_message(text)
+    except MalformedMessageError as exc:
+        return [exc]
+    failures: list[InvalidTokenError] = []
+    if message.domain.lower() != authority:
+        failures.append(
+            DomainMismatchError(f"message is for {message.domain!r}, the request from {origin!r}")
+        )
+    host = authority.rsplit(":", 1)[0]
+    if message.scheme is not None:
+        if message.scheme.lower() != scheme:
+            failures.append(SchemeMismatchError(f"message scheme is {message.scheme!r}"))
+    elif scheme != "https" and not (scheme == "http" and host in ("localhost", "127.0.0.1")):
+        failures.append(SchemeMismatchError("without a scheme the origin must be https"))
+    if message.chain_id != chain_id:
+        failures.append(ChainMismatchError(f"message is for chain {message.chain_id}"))
+    if message.address != expected_address:
+        failures.append(AddressMismatchError("message names another account"))
+    now_s = resolve_now(now)
+    issued = message.issued_at.timestamp()
+    if issued > now_s + leeway:
+        failures.append(IssuedInFutureError("Issued At lies in the future"))
+    elif max_age is not None and now_s - issued > max_age + leeway:
+        failures.append(MessageTooOldError("message was issued too long ago"))
+    expires = message.expiration_time
+    if expires is not None and now_s >= expires.timestamp() + leeway:
+        failures.append(ExpiredTokenError("the message's Expiration Time has passed"))
+    return failures
+
+
 # --- nonces and account ids -----------------------------------------------------------------------
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_C32_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ALNUM = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 

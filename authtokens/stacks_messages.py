@@ -53,6 +53,7 @@ from .errors import (
     InvalidArgumentError,
     InvalidEncodingError,
     InvalidSignatureError,
+    MalformedClarityValueError,
     PublicKeyMismatchError,
 )
 from .hashes import sha256
@@ -68,10 +69,12 @@ __all__ = [
     "compact_size",
     "hash_message",
     "message_digest",
+    "recover_candidates",
     "recover_public_key",
     "serialize_cv",
     "sign_message",
     "sign_structured_data",
+    "signature_bytes",
     "sip018_digest",
     "structured_data_hash",
     "tuple_cv",
@@ -127,7 +130,8 @@ def sign_digest_rsv(private_key: str | bytes, digest: bytes) -> str:
     return sign_digest_recoverable(parse_private_key(private_key), digest).hex()
 
 
-def _signature_bytes(signature: str | bytes) -> bytes:
+def signature_bytes(signature: str | bytes) -> bytes:
+    """The 65 bytes of a hex (or bytes) RSV/VRS signature; `InvalidSignatureError` otherwise."""
     if isinstance(signature, bytes | bytearray):
         raw = bytes(signature)
     elif isinstance(signature, str):
@@ -158,7 +162,8 @@ def _readings(raw: bytes) -> list[tuple[bytes, int]]:
     return out
 
 
-def _recover_any(digest: bytes, raw: bytes) -> list[PublicKey]:
+def recover_candidates(digest: bytes, raw: bytes) -> list[PublicKey]:
+    """The keys a 65-byte signature (from `signature_bytes`) recovers to: RSV, then VRS."""
     keys = []
     for rs, recid in _readings(raw):
         try:
@@ -170,7 +175,7 @@ def _recover_any(digest: bytes, raw: bytes) -> list[PublicKey]:
 
 def recover_public_key_from_digest(digest: bytes, signature: str | bytes) -> str:
     """Compressed public key (66 hex) that signed ``digest``; RSV read first, then VRS."""
-    keys = _recover_any(digest, _signature_bytes(signature))
+    keys = recover_candidates(digest, signature_bytes(signature))
     if not keys:
         raise InvalidSignatureError("no public key can be recovered from the signature")
     out: bytes = keys[0].format(compressed=True)
@@ -192,6 +197,7 @@ def verify_digest_signature(
     *,
     public_key: str | bytes | None = None,
     address: str | None = None,
+    version: int | None = None,
 ) -> str:
     """Check a 65-byte RSV/VRS signature over any of ``digests``; return the signer's key.
 
@@ -201,12 +207,12 @@ def verify_digest_signature(
 
     Raises `InvalidSignatureError`, `AddressMismatchError` or `PublicKeyMismatchError`; a
     malformed ``public_key`` raises `InvalidKeyError` and a malformed ``address``
-    `InvalidAddressError` (the caller's arguments).
+    `InvalidAddressError` (the caller's arguments). ``version`` spares decoding an ``address``
+    the caller has already validated.
     """
-    raw = _signature_bytes(signature)
+    raw = signature_bytes(signature)
     readings = _readings(raw)
-    version = None
-    if address is not None:
+    if address is not None and version is None:  # a caller that validated it passes version
         version, _ = c32check_decode(address)
     if public_key is not None:
         point = parse_public_key(public_key)
@@ -224,12 +230,12 @@ def verify_digest_signature(
                 return out.hex()
         # Distinguish "signed by someone else" from "not a signature at all".
         for digest in digests:
-            if _recover_any(digest, raw):
+            if recover_candidates(digest, raw):
                 raise PublicKeyMismatchError("the signature was not made by the given public key")
         raise InvalidSignatureError("the signature does not verify")
     recovered_any = False
     for digest in digests:
-        for key in _recover_any(digest, raw):
+        for key in recover_candidates(digest, raw):
             recovered_any = True
             compressed: bytes = key.format(compressed=True)
             if address is None:
@@ -271,7 +277,15 @@ def _as_cv(value: CV | bytes | str, what: str) -> CV:
     if isinstance(value, CV):
         return value
     if isinstance(value, bytes | str):
-        return deserialize(value)  # MalformedClarityValueError on bad bytes
+        # Bytes from a stacks.js client carry its tuple key order where it differs from
+        # Clarity's; both are read strictly and name the same value.
+        try:
+            return deserialize(value)
+        except MalformedClarityValueError as exc:
+            try:
+                return deserialize(value, key_order="stacks.js")
+            except MalformedClarityValueError:
+                raise exc from None
     raise InvalidArgumentError(f"{what} must be a Clarity value, got {type(value).__name__}")
 
 
@@ -355,10 +369,8 @@ def verify_structured_data(
 
 
 def message_digest(message: str | bytes, *, legacy: bool = False) -> bytes:
-    """The 32-byte digest a wallet signs for a plain message (new or legacy prefix)."""
-    data = message.encode("utf-8") if isinstance(message, str) else message
-    prefix = LEGACY_PREFIX if legacy else MESSAGE_PREFIX
-    return sha256(prefix + compact_size(len(data)) + data)
+    """The 32-byte digest a wallet signs for a plain message: `hash_message`, old name."""
+    return hash_message(message, legacy=legacy)
 
 
 @dataclass(frozen=True, slots=True)

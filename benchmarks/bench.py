@@ -39,8 +39,9 @@ from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 import authtokens
-from authtokens import ecies, jwt
+from authtokens import ecies, jwt, siws
 from authtokens.bip39 import wordlist
+from authtokens.stacks_messages import sign_message
 from authtokens.wallet import Wallet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -340,6 +341,43 @@ def floor_wallet_from_mnemonic() -> tuple[str, str]:
     return salt, data[0].secret.hex()
 
 
+SIWS_KEY = "e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a801"
+SIWS_NOW = datetime(2026, 11, 30, 0, 1, tzinfo=UTC)
+SIWS_TEXT = siws.create_message(
+    domain="example.com",
+    address="SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY",
+    uri="https://example.com/path",
+    nonce="foobarbaz1",
+    issued_at=datetime(2026, 11, 30, tzinfo=UTC),
+)
+SIWS_SIG = sign_message(SIWS_KEY, SIWS_TEXT)
+_SIWS_SIG_BYTES = bytes.fromhex(SIWS_SIG)
+C32 = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def floor_siws_verify() -> str:
+    """Bare: split the lines and read the address, nonce and domain by position (no grammar,
+    no timestamps), one SHA-256 of the prefixed text, one public-key recovery (RSV as given, no
+    range or high-S handling), one HASH160, one c32check encode, one comparison."""
+    lines = SIWS_TEXT.split("\n")
+    address = lines[1]
+    if lines[0].split(" ", 1)[0] != "example.com" or lines[7][7:] != "foobarbaz1":
+        raise ValueError("field")
+    data = SIWS_TEXT.encode()
+    digest = hashlib.sha256(b"\x17Stacks Signed Message:\n" + bytes((len(data),)) + data).digest()
+    pub = PublicKey.from_signature_and_message(_SIWS_SIG_BYTES, digest, hasher=None)
+    h160 = hashlib.new("ripemd160", hashlib.sha256(pub.format()).digest()).digest()
+    check = hashlib.sha256(hashlib.sha256(b"\x16" + h160).digest()).digest()[:4]
+    n = int.from_bytes(h160 + check, "big")
+    out = ""
+    while n:
+        n, r = divmod(n, 32)
+        out = C32[r] + out
+    if "SP" + out != address:
+        raise ValueError("address")
+    return address
+
+
 # --- ours -----------------------------------------------------------------------------------
 
 
@@ -406,6 +444,15 @@ PATHS = [
         lambda: ACCOUNT.app_private_key(DOMAIN),
         floor_app_private_key,
         None,
+        2.0,
+    ),
+    HotPath(
+        "siws.verify_message",
+        lambda: siws.verify_message(
+            SIWS_TEXT, SIWS_SIG, domain="example.com", nonce="foobarbaz1", now=SIWS_NOW
+        ),
+        floor_siws_verify,
+        1.3,
         2.0,
     ),
     HotPath(

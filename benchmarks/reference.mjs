@@ -83,6 +83,31 @@ const paths = {
   app_private_key: () => walletSdk.getAppPrivateKey({ account, appDomain: DOMAIN }),
 };
 
+// Sign-In with Stacks: sign-in-with-stacks is not on the registry we reach, so its
+// verifySiwsMessage is measured as what it does with the reference primitives: parse (its two
+// regexes stand in as one), hash, verifyMessageSignatureRsv, publicKeyFromSignatureRsv and
+// getAddressFromPublicKey, then compare the address.
+const tx = require('@stacks/transactions');
+const SIWS_KEY = 'e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a801';
+const SIWS_TEXT =
+  'example.com wants you to sign in with your Stacks account:\nSP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY\n\n\nURI: https://example.com/path\nVersion: 1\nChain ID: 1\nNonce: foobarbaz1\nIssued At: 2026-11-30T00:00:00.000Z';
+const SIWS_SIG = tx.signMessageHashRsv({
+  messageHash: Buffer.from(enc.hashMessage(SIWS_TEXT)).toString('hex'),
+  privateKey: SIWS_KEY,
+});
+const SIWS_RE =
+  /^(?:(?<scheme>[a-zA-Z][a-zA-Z0-9+-.]*):\/\/)?(?<domain>[^ ]+) wants you to sign in with your Stacks account:\n(?<address>S[A-Z0-9]{39,40})\n\n(?:(?<statement>.*)\n)?\nURI: (?<uri>.+)\nVersion: (?<version>.+)\nChain ID: (?<chainId>\d+)\nNonce: (?<nonce>[a-zA-Z0-9]+)\nIssued At: (?<issuedAt>.+)/;
+paths['siws.verify_message'] = () => {
+  const m = SIWS_TEXT.match(SIWS_RE).groups;
+  const hash = Buffer.from(enc.hashMessage(SIWS_TEXT)).toString('hex');
+  const publicKey = tx.publicKeyFromSignatureRsv(hash, SIWS_SIG);
+  if (!enc.verifyMessageSignatureRsv({ signature: SIWS_SIG, message: SIWS_TEXT, publicKey }))
+    throw new Error('verifyMessageSignatureRsv');
+  const address = tx.getAddressFromPublicKey(publicKey, m.chainId === '1' ? 'mainnet' : 'testnet');
+  if (address !== m.address || m.domain !== 'example.com' || m.nonce !== 'foobarbaz1')
+    throw new Error('address');
+};
+
 // generateWallet also encrypts the phrase with the password; the derivation alone is
 // mnemonicToSeed + HDKey + deriveAccount, which is what our Wallet.from_mnemonic + account(0) do.
 const bip39 = require('@scure/bip39');

@@ -107,6 +107,9 @@ def test_tuple_key_orders() -> None:
     assert deserialize(clarity) == Cl.tuple(MIXED)
     with pytest.raises(MalformedClarityValueError):  # Clarity never writes the stacks.js order
         deserialize(js)
+    assert deserialize(js, key_order="stacks.js") == Cl.tuple(MIXED)
+    with pytest.raises(MalformedClarityValueError):
+        deserialize(clarity, key_order="stacks.js")
 
 
 @pytest.mark.parametrize("order", ["clarity", "stacks.js"])
@@ -252,6 +255,8 @@ def test_round_trip(value: ClarityValue) -> None:
     data = serialize(value)
     assert deserialize(data) == value
     assert serialize(deserialize(data)) == data
+    js = serialize(value, key_order="stacks.js")
+    assert deserialize(js, key_order="stacks.js") == value
 
 
 @settings(max_examples=400, deadline=None)

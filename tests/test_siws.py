@@ -27,6 +27,7 @@ from authtokens.siws import (
     parse_account_id,
     parse_message,
     verify_message,
+    wallet_check,
 )
 from authtokens.stacks_messages import hash_message, sign_digest_rsv, sign_message
 
@@ -333,6 +334,9 @@ def test_parse_accepts_rfc3339_forms_and_39_char_addresses() -> None:
     address = c32check_encode(22, b"\x01" + b"\x22" * 19)
     assert len(address) == 39
     assert parse_message(_msg(address=address)).address == address
+    # Leading zero bytes make shorter addresses still: the burn address has 29 characters.
+    burn = "SP000000000000000000002Q6VF78"
+    assert parse_message(_msg(address=burn)).address == burn
 
 
 def test_statement_with_resources_word() -> None:
@@ -383,8 +387,13 @@ _alnum = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
     ms=st.integers(0, 999),
     testnet=st.booleans(),
     resources=st.one_of(st.none(), st.lists(st.sampled_from(["https://a.b/c", "ipfs://x"]))),
+    hash160=st.one_of(
+        st.binary(min_size=20, max_size=20),
+        st.integers(0, 19).map(lambda z: b"\x00" * z + b"\x01" * (20 - z)),
+    ),
 )
 def test_create_parse_round_trip(
+    hash160: bytes,
     nonce: str,
     statement: str | None,
     request_id: str | None,
@@ -396,7 +405,7 @@ def test_create_parse_round_trip(
     issued = datetime.fromtimestamp(seconds, UTC) + timedelta(milliseconds=ms)
     text = create_message(
         domain="example.com",
-        address=TESTNET if testnet else MAINNET,
+        address=c32check_encode(26 if testnet else 22, hash160),
         chain_id=CHAIN_TESTNET if testnet else 1,
         uri="https://example.com/",
         nonce=nonce,
@@ -406,6 +415,7 @@ def test_create_parse_round_trip(
         resources=resources,
     )
     m = parse_message(text)
+    assert m.address == c32check_encode(26 if testnet else 22, hash160)
     assert m.nonce == nonce
     assert m.issued_at == issued
     assert m.statement == (statement or None)
@@ -440,3 +450,62 @@ def test_account_ids() -> None:
     for call in bad:
         with pytest.raises(AuthTokenError):
             call()
+
+
+# --- the wallet's check before signing ----------------------------------------------------------
+
+
+def test_wallet_check_passes_for_the_right_site() -> None:
+    assert (
+        wallet_check(TEXT_A, origin="https://example.com", address=MAINNET, chain_id=1, now=T0)
+        == []
+    )
+    got = wallet_check(
+        TEXT_B,
+        origin="https://app.example.org:8443",
+        address=TESTNET,
+        chain_id=CHAIN_TESTNET,
+        now=TB,
+    )
+    assert got == []
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "codes"),
+    [
+        ({"origin": "https://evil.example.com"}, ["domain_mismatch"]),
+        ({"origin": "http://example.com"}, ["scheme_mismatch"]),
+        ({"chain_id": CHAIN_TESTNET}, ["chain_mismatch"]),
+        ({"address": stacks_address("03" + PUB[2:])}, ["address_mismatch"]),
+        ({"now": T0 - timedelta(minutes=5)}, ["issued_in_future"]),
+        ({"now": T0 + timedelta(hours=1)}, ["too_old"]),
+        (
+            {"origin": "https://evil.example.com", "chain_id": CHAIN_TESTNET},
+            ["domain_mismatch", "chain_mismatch"],
+        ),
+    ],
+    ids=["domain", "scheme", "chain", "address", "future", "old", "two_at_once"],
+)
+def test_wallet_check_reports_each_failure(kwargs: dict[str, Any], codes: list[str]) -> None:
+    args: dict[str, Any] = {
+        "origin": "https://example.com",
+        "address": MAINNET,
+        "chain_id": 1,
+        "now": T0,
+        **kwargs,
+    }
+    assert [e.code for e in wallet_check(TEXT_A, **args)] == codes
+
+
+def test_wallet_check_expired_and_malformed() -> None:
+    text = _msg(expiration_time=T0 + timedelta(seconds=30))
+    args: dict[str, Any] = {"origin": "https://example.com", "address": MAINNET, "chain_id": 1}
+    assert [e.code for e in wallet_check(text, **args, now=T0 + timedelta(seconds=90))] == [
+        "expired"
+    ]
+    assert [e.code for e in wallet_check("nope", **args, now=T0)] == ["malformed_message"]
+    with pytest.raises(InvalidArgumentError):
+        wallet_check(TEXT_A, origin="example.com", address=MAINNET, chain_id=1, now=T0)
+    local = _msg(domain="localhost:3000", uri="http://localhost:3000/")
+    args["origin"] = "http://localhost:3000"
+    assert wallet_check(local, **args, now=T0) == []

@@ -209,3 +209,26 @@ def test_async_fifty_concurrent_verifies(astore: AsyncNonceStore) -> None:
     codes = asyncio.run(run())
     assert codes.count("ok") == 1
     assert codes.count("nonce_unknown") == 49
+
+
+def test_base_install_imports_without_server_or_redis() -> None:
+    """SIWS, Clarity and the nonce stores import with the base install alone."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('redis', 'starlette', 'uvicorn', 'fastapi', 'jwt'):\n"
+        "            raise ImportError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import authtokens.siws, authtokens.siws_nonces, authtokens.clarity\n"
+        "import authtokens.stacks_messages\n"
+        "store = authtokens.siws_nonces.MemoryNonceStore()\n"
+        "print(len(store.issue('SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY', 1)))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "22"

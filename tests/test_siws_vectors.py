@@ -88,10 +88,13 @@ def test_clarity_vectors(case: dict[str, Any]) -> None:
     value = build(case["value"])
     js_hex = case["stacks_js_hex"]
     assert serialize(value, key_order="stacks.js").hex() == js_hex
+    assert deserialize(js_hex, key_order="stacks.js") == value
     if case["key_order_differs"]:
         assert serialize(value).hex() != js_hex
         with pytest.raises(MalformedClarityValueError):
             deserialize(js_hex)  # bytes Clarity itself never writes
+        with pytest.raises(MalformedClarityValueError):
+            deserialize(serialize(value), key_order="stacks.js")
         assert deserialize(serialize(value)) == value
     else:
         assert serialize(value).hex() == js_hex
@@ -124,6 +127,14 @@ def test_sip018_vectors(case: dict[str, Any]) -> None:
         case["signature"], domain=domain, message=message, address=case["address_mainnet"]
     )
     assert got == case["public_key"] == case["recovered"]
+    # As a stacks.js client sends them: the hex serializeCV wrote.
+    got = verify_structured_data(
+        case["signature"],
+        domain=case["domain_hex"],
+        message=case["message_hex"],
+        address=case["address_mainnet"],
+    )
+    assert got == case["public_key"]
 
 
 @pytest.mark.parametrize("case", cases("sip018.json", key="invalid_domains"))

@@ -35,6 +35,15 @@ Verdicts:
   work (the per-character cost of verifying a large, valid token, measured at start, times two),
   confirmed by re-running it.
 
+Sign-In with Stacks and Clarity targets (``parse_message``, ``verify_message``,
+``clarity.deserialize``) start from ``tests/vectors/siws.json``, ``clarity.json`` and
+``sip018.json`` and mutate the text (characters, lines, labels, timestamps, unicode) or the bytes
+(flips, insertions, truncation, length fields). A crash is any exception but
+`MalformedMessageError` / `MalformedClarityValueError` (parse and deserialize) or an
+`InvalidTokenError` (verify); a false accept is a verified text or signature other than the
+signed original, a parsed message that breaks the grammar's invariants, or deserialised bytes
+that do not serialise back to themselves.
+
 Crashes and false accepts are saved as JSON reproducers under ``--out`` (default: a new temporary
 directory) and make the exit status 1. Pure Python; no external fuzzing engine is needed.
 
@@ -65,7 +74,7 @@ sys.path.insert(0, str(ROOT))
 
 import ada_url  # noqa: E402
 
-from authtokens import jsjson  # noqa: E402
+from authtokens import clarity, jsjson, siws  # noqa: E402
 from authtokens.auth_request import (  # noqa: E402
     check_auth_request,
     make_auth_request,
@@ -79,7 +88,12 @@ from authtokens.auth_response import (  # noqa: E402
 )
 from authtokens.ecies import wrap_private_key  # noqa: E402
 from authtokens.encoding import b64url_encode  # noqa: E402
-from authtokens.errors import AuthTokenError, InvalidTokenError  # noqa: E402
+from authtokens.errors import (  # noqa: E402
+    AuthTokenError,
+    InvalidTokenError,
+    MalformedClarityValueError,
+    MalformedMessageError,
+)
 from authtokens.hashes import hash160, sha256d  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
 from authtokens.replay import MemoryReplayCache  # noqa: E402
@@ -98,7 +112,9 @@ ATTACKER = "c2263a14b7049ef2770a16dc030f1aff16b11ac3ef66d3531f34216283dd557b"
 HEADER = {"typ": "JWT", "alg": "ES256K"}
 REQUEST_TARGETS = ("verify_auth_request", "check_auth_request")
 RESPONSE_TARGETS = ("verify_auth_response", "decode_auth_response", "check_auth_response")
-ALL_TARGETS = REQUEST_TARGETS + RESPONSE_TARGETS
+TOKEN_TARGETS = REQUEST_TARGETS + RESPONSE_TARGETS
+SIWS_TARGETS = ("parse_message", "verify_message", "clarity.deserialize")
+ALL_TARGETS = TOKEN_TARGETS + SIWS_TARGETS
 
 
 # --- seeds --------------------------------------------------------------------------------
@@ -1263,6 +1279,269 @@ class Fuzzer:
             self.save("slowest", target, m, f"{st.slowest * 1000:.2f} ms (not a failure)")
 
 
+# --- Sign-In with Stacks and Clarity ------------------------------------------------------------
+
+SIWS_ALPHABET = [
+    "\n",
+    " ",
+    ":",
+    "-",
+    ".",
+    "/",
+    "0",
+    "1",
+    "9",
+    "Z",
+    "T",
+    "S",
+    "P",
+    "a",
+    "é",
+    "\u202e",
+    "\x00",
+    "\r",
+    "\t",
+    "URI: ",
+    "Nonce: ",
+    "Chain ID: ",
+    "Resources:",
+    "\n- ",
+    "2147483648",
+    "+01:00",
+]
+
+
+@dataclass
+class SiwsSeed:
+    name: str
+    text: str
+    signature: str
+    expect: dict[str, Any]
+
+
+@dataclass
+class SiwsStats:
+    tried: int = 0
+    accepted: int = 0
+    crashes: int = 0
+    false_accepts: int = 0
+    slow: int = 0
+    slowest: float = 0.0
+    per_target: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    saved: list[str] = field(default_factory=list)
+
+
+def _siws_seeds() -> list[SiwsSeed]:
+    out = []
+    for case in _load_cases("siws.json"):
+        f = case["fields"]
+        out.append(
+            SiwsSeed(
+                case["name"],
+                case["text"],
+                case["signature"],
+                {
+                    "domain": f["domain"],
+                    "nonce": f["nonce"],
+                    "uri": f["uri"],
+                    "now": siws.parse_message(case["text"]).issued_at,
+                },
+            )
+        )
+    return out
+
+
+def _clarity_seeds() -> list[bytes]:
+    out = [bytes.fromhex(c["stacks_js_hex"]) for c in _load_cases("clarity.json")]
+    data = json.loads((VECTORS / "sip018.json").read_text(encoding="utf-8"))
+    out += [bytes.fromhex(c["message_hex"]) for c in data["cases"]]
+    return out
+
+
+def mutate_text(rng: random.Random, text: str, others: list[str]) -> str:
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(9)
+        pos = rng.randint(0, len(text))
+        if op == 0:
+            text = text[:pos] + rng.choice(SIWS_ALPHABET) + text[pos:]
+        elif op == 1:
+            text = text[:pos] + text[pos + rng.randint(1, 8) :]
+        elif op == 2 and text:
+            c = chr(max(0, ord(text[min(pos, len(text) - 1)]) + rng.choice([-1, 1, 32, -32])))
+            text = text[:pos] + c + text[pos + 1 :]
+        elif op == 3:
+            lines = text.split("\n")
+            i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
+            lines[i], lines[j] = lines[j], lines[i]
+            text = "\n".join(lines)
+        elif op == 4:
+            lines = text.split("\n")
+            i = rng.randrange(len(lines))
+            lines.insert(i, lines[rng.randrange(len(lines))])
+            text = "\n".join(lines)
+        elif op == 5:
+            text = text[:pos]
+        elif op == 6:
+            other = rng.choice(others)
+            text = text[:pos] + other[rng.randint(0, len(other)) :]
+        elif op == 7:
+            text = text.replace(
+                rng.choice(["Z", ".000", "T", ":", "2026"]), rng.choice(SIWS_ALPHABET), 1
+            )
+        else:
+            text = text + rng.choice(SIWS_ALPHABET) * rng.choice([1, 2, 1000])
+    return text
+
+
+def mutate_bytes(rng: random.Random, data: bytes) -> bytes:
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        op = rng.randrange(6)
+        pos = rng.randint(0, len(b))
+        if op == 0 and b:
+            b[min(pos, len(b) - 1)] ^= 1 << rng.randrange(8)
+        elif op == 1:
+            b[pos:pos] = bytes([rng.randrange(256)])
+        elif op == 2:
+            del b[pos : pos + rng.randint(1, 4)]
+        elif op == 3:
+            b[pos:pos] = rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x0c", b"\x0b"])
+        elif op == 4:
+            b = b[:pos]
+        else:
+            b[pos:pos] = bytes(b[rng.randint(0, len(b)) :])[:16]
+    return bytes(b)
+
+
+class SiwsFuzzer:
+    """Mutation fuzzing of `siws.parse_message`, `siws.verify_message` and
+    `clarity.deserialize` (see the module docstring for the verdicts)."""
+
+    def __init__(self, targets: list[str], *, seed: int, out: str | None, slow_ms: float) -> None:
+        self.targets = targets
+        self.rng = random.Random(seed)
+        self.out = Path(out) if out else Path(tempfile.mkdtemp(prefix="authtokens-fuzz-siws-"))
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.slow = slow_ms / 1000
+        self.seeds = _siws_seeds()
+        self.texts = [s.text for s in self.seeds]
+        self.cvs = _clarity_seeds()
+        self.stats = SiwsStats()
+
+    def save(self, kind: str, target: str, data: str, detail: str) -> None:
+        ident = hashlib.sha256(f"{kind}{target}{data}".encode("utf-8", "surrogatepass")).hexdigest()
+        path = self.out / f"{kind}-{target}-{ident[:16]}.json"
+        path.write_text(
+            json.dumps({"kind": kind, "target": target, "input": data, "detail": detail})
+        )
+        self.stats.saved.append(str(path))
+        print(f"\n!! {kind} in {target}: {detail[:300]}\n   saved {path}", flush=True)
+
+    def _crash(self, target: str, data: str, exc: BaseException) -> None:
+        self.stats.crashes += 1
+        self.save("crash", target, data, "".join(traceback.format_exception(exc)))
+
+    def one(self, target: str) -> None:
+        st = self.stats
+        st.tried += 1
+        st.per_target[target] = st.per_target.get(target, 0) + 1
+        seed_expect: dict[str, Any] = {}
+        sig = ""
+        if target == "clarity.deserialize":
+            data = mutate_bytes(self.rng, self.rng.choice(self.cvs))
+            shown = data.hex()
+            start = time.perf_counter()
+            try:
+                value = clarity.deserialize(data)
+            except MalformedClarityValueError as exc:
+                st.errors[type(exc).__name__] = st.errors.get(type(exc).__name__, 0) + 1
+            except Exception as exc:
+                self._crash(target, data.hex(), exc)
+            else:
+                st.accepted += 1
+                if clarity.serialize(value) != data:
+                    st.false_accepts += 1
+                    self.save("false-accept", target, data.hex(), "not canonical bytes")
+        else:
+            seed = self.rng.choice(self.seeds)
+            seed_expect = seed.expect
+            original = self.rng.random() < 0.05
+            text = seed.text if original else mutate_text(self.rng, seed.text, self.texts)
+            signature = seed.signature
+            if target == "verify_message" and self.rng.random() < 0.2:
+                signature = mutate_text(self.rng, signature, [signature])
+            shown, sig = text, signature
+            start = time.perf_counter()
+            try:
+                if target == "parse_message":
+                    msg = siws.parse_message(text)
+                    if msg.version != "1" or msg.chain_id not in (1, siws.CHAIN_TESTNET):
+                        st.false_accepts += 1
+                        self.save("false-accept", target, text, "grammar invariant broken")
+                else:
+                    siws.verify_message(text, signature, **seed.expect)
+                    if text != seed.text:
+                        st.false_accepts += 1
+                        self.save("false-accept", target, text, "verified a text nobody signed")
+                st.accepted += 1
+            except InvalidTokenError as exc:
+                # parse_message may only ever raise MalformedMessageError
+                if target == "parse_message" and not isinstance(exc, MalformedMessageError):
+                    self._crash(target, text, exc)
+                st.errors[type(exc).__name__] = st.errors.get(type(exc).__name__, 0) + 1
+            except Exception as exc:
+                self._crash(target, text, exc)
+        elapsed = time.perf_counter() - start
+        if elapsed > self.slow:  # confirm: a GC pause or a busy machine is not a slow input
+            elapsed = min(self._time_again(target, shown, sig, seed_expect) for _ in range(3))
+            if elapsed > self.slow:
+                st.slow += 1
+                self.save("slow", target, shown, f"{elapsed * 1000:.1f} ms")
+        st.slowest = max(st.slowest, elapsed)
+
+    def _time_again(self, target: str, shown: str, sig: str, expect: dict[str, Any]) -> float:
+        start = time.perf_counter()
+        try:
+            if target == "clarity.deserialize":
+                clarity.deserialize(shown)
+            elif target == "parse_message":
+                siws.parse_message(shown)
+            else:
+                siws.verify_message(shown, sig, **expect)
+        except AuthTokenError:
+            pass
+        return time.perf_counter() - start
+
+    def run(self, seconds: float) -> SiwsStats:
+        for target in self.targets:  # the originals first
+            if target != "clarity.deserialize":
+                for seed in self.seeds:
+                    kwargs: dict[str, Any] = seed.expect
+                    try:
+                        siws.verify_message(seed.text, seed.signature, **kwargs)
+                    except Exception as exc:
+                        self._crash(target + ":original", seed.text, exc)
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for _ in range(50):
+                self.one(self.rng.choice(self.targets))
+        return self.stats
+
+    def report(self) -> None:
+        st = self.stats
+        print("\n== authtokens SIWS/Clarity fuzz summary ==")
+        print(
+            f"inputs={st.tried} accepted={st.accepted} crashes={st.crashes} "
+            f"false_accepts={st.false_accepts} slow={st.slow} slowest={st.slowest * 1000:.1f}ms"
+        )
+        print(f"calls per target: {st.per_target}")
+        top = sorted(st.errors.items(), key=lambda kv: -kv[1])
+        print("rejections by error: " + ", ".join(f"{k}={v}" for k, v in top))
+        for path in st.saved:
+            print(f"  reproducer: {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
@@ -1276,10 +1555,27 @@ def main(argv: list[str] | None = None) -> int:
     if args.seed is None:
         args.seed = int.from_bytes(os.urandom(4), "big")
     print(f"fuzzing {sorted(args.targets)} for {args.seconds:.0f} s, seed {args.seed}", flush=True)
-    fuzzer = Fuzzer(args)
-    stats = fuzzer.run()
-    fuzzer.report()
-    failed = stats.crashes or stats.false_accepts or (args.fail_on_slow and stats.slow)
+    token_targets = [t for t in args.targets if t in TOKEN_TARGETS]
+    siws_targets = [t for t in args.targets if t in SIWS_TARGETS]
+    total_seconds = args.seconds
+    failed = False
+    if token_targets:
+        args.targets = token_targets
+        args.seconds = total_seconds * len(token_targets) / (len(token_targets) + len(siws_targets))
+        fuzzer = Fuzzer(args)
+        stats = fuzzer.run()
+        fuzzer.report()
+        failed = bool(stats.crashes or stats.false_accepts or (args.fail_on_slow and stats.slow))
+    if siws_targets:
+        seconds = total_seconds * len(siws_targets) / (len(token_targets) + len(siws_targets))
+        siws_fuzzer = SiwsFuzzer(siws_targets, seed=args.seed, out=args.out, slow_ms=args.slow_ms)
+        siws_stats = siws_fuzzer.run(seconds)
+        siws_fuzzer.report()
+        failed = failed or bool(
+            siws_stats.crashes
+            or siws_stats.false_accepts
+            or (args.fail_on_slow and siws_stats.slow)
+        )
     return 1 if failed else 0
 
 
