@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from authtokens import siws
@@ -90,3 +94,71 @@ def answer_auth_request(location: str, account: Account) -> str:
     """What a wallet does with the authenticator link: verify the request, answer it."""
     request = verify_auth_request(auth_request_from_url(location))
     return make_auth_response_for_request(request, account)
+
+
+# --- the reference stack (Node, tools/vectors/node_modules) ----------------------------------
+
+_VECTORS = Path(__file__).resolve().parent.parent / "tools" / "vectors"
+
+
+def reference_missing() -> str | None:
+    """Why the reference stack cannot sign here, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not on PATH"
+    if not (_VECTORS / "node_modules" / "@stacks" / "wallet-sdk").is_dir():
+        return "tools/vectors/node_modules is missing (cd tools/vectors && npm ci)"
+    return None
+
+
+def reference(request: dict[str, Any]) -> dict[str, Any]:
+    """Run tools/vectors/reference_signin.mjs (@stacks/transactions, @stacks/wallet-sdk)."""
+    result = subprocess.run(
+        ["node", str(_VECTORS / "reference_signin.mjs"), json.dumps(request)],  # noqa: S607
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    answer: dict[str, Any] = json.loads(result.stdout)
+    return answer
+
+
+def reference_siws_sign_in(
+    client: Any, key: str = KEY, *, origin: str, domain: str, uri: str, prefix: str = "/auth"
+) -> Any:
+    """The better-auth request shapes with a message the reference stack signed
+    (``signMessageHashRsv(hashMessage(text))``, as Leather and Xverse sign)."""
+    head = {"origin": origin}
+    address = address_of(key)
+    answer = client.post(prefix + "/siws/nonce", json={"walletAddress": address}, headers=head)
+    assert answer.status_code == 200, answer.text
+    now = datetime.now(UTC)
+    signed = reference(
+        {
+            "mode": "siws",
+            "privateKey": key + "01",  # stacks.js's compressed-key form
+            "domain": domain,
+            "uri": uri,
+            "nonce": answer.json()["nonce"],
+            "chainId": 1,
+            "issuedAt": now.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "statement": "Sign in with the reference stack.",
+        }
+    )
+    assert signed["address"] == address
+    body = {
+        "walletAddress": address,
+        "chainId": 1,
+        "message": signed["message"],
+        "signature": signed["signature"],
+        "publicKey": signed["publicKey"],
+    }
+    return client.post(prefix + "/siws/verify", json=body, headers=head)
+
+
+def reference_auth_response(location: str, mnemonic: str = MNEMONIC) -> str:
+    """@stacks/wallet-sdk ``makeAuthResponse`` for the authRequest in an authenticator link."""
+    token = auth_request_from_url(location)
+    return str(
+        reference({"mode": "legacy", "authRequest": token, "mnemonic": mnemonic})["authResponse"]
+    )

@@ -14,7 +14,15 @@ from typing import Any
 
 import httpx
 import pytest
-from integration_helpers import ADDRESS, answer_auth_request, siws_sign_in, wallet_account
+from integration_helpers import (
+    ADDRESS,
+    answer_auth_request,
+    reference_auth_response,
+    reference_missing,
+    reference_siws_sign_in,
+    siws_sign_in,
+    wallet_account,
+)
 from server_helpers import free_port, wait_http
 
 pytest.importorskip("django")
@@ -107,3 +115,39 @@ def test_example_legacy_flow_over_http(example: str) -> None:
         user = browser.get("/auth/session").json()["user"]
         assert user["did"] == "did:btc-addr:" + account.identity_address
         assert account.identity_address in browser.get("/").text
+
+
+_NO_REFERENCE = reference_missing()
+needs_reference = pytest.mark.skipif(
+    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
+)
+
+
+@needs_reference
+def test_example_signs_in_what_the_reference_signed(example: str) -> None:
+    """Done-when of issue 12, on Django: reference-signed SIWS and a wallet-sdk 7
+    authResponse sign in; logout ends cookie and bearer."""
+    host = example.removeprefix("http://")
+    with CsrfClient(base_url=example) as browser:
+        browser.get("/")
+        answer = reference_siws_sign_in(browser, origin=example, domain=host, uri=example)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
+        cookie = browser.cookies["sessionid"]
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+    with httpx.Client(base_url=example) as later:
+        later.cookies.set("sessionid", cookie)
+        assert later.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert later.get("/auth/session", headers=bearer).status_code == 401
+    account = wallet_account()
+    with CsrfClient(base_url=example) as browser:
+        browser.get("/")
+        start = browser.get("/auth/stacks/login")
+        response = reference_auth_response(start.headers["location"])
+        back = browser.get("/auth/stacks/callback", params={"authResponse": response})
+        assert back.status_code == 303, back.text
+        user = browser.get("/auth/session").json()["user"]
+        assert user["did"] == "did:btc-addr:" + account.identity_address

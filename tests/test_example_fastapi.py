@@ -15,6 +15,9 @@ import pytest
 from integration_helpers import (
     ADDRESS,
     answer_auth_request,
+    reference_auth_response,
+    reference_missing,
+    reference_siws_sign_in,
     siws_sign_in,
     wallet_account,
 )
@@ -104,3 +107,37 @@ def test_example_legacy_flow_over_http(example: str) -> None:
         assert account.identity_address in browser.get("/").text
         assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
         assert browser.get("/auth/session").status_code == 401
+
+
+_NO_REFERENCE = reference_missing()
+needs_reference = pytest.mark.skipif(
+    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
+)
+
+
+@needs_reference
+def test_example_signs_in_what_the_reference_signed(example: str) -> None:
+    """Done-when of issue 12: a SIWS message signed by @stacks/transactions and an
+    authResponse made by @stacks/wallet-sdk 7 sign in; logout ends cookie and bearer."""
+    host = example.removeprefix("http://")
+    with httpx.Client(base_url=example) as browser:
+        answer = reference_siws_sign_in(browser, origin=example, domain=host, uri=example)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
+        cookie = browser.cookies["authtokens_session"]
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+        browser.cookies.set("authtokens_session", cookie)
+        assert browser.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert browser.get("/auth/session", headers=bearer).status_code == 401
+    account = wallet_account()
+    with httpx.Client(base_url=example) as browser:
+        start = browser.get("/auth/stacks/login")
+        response = reference_auth_response(start.headers["location"])
+        back = browser.get("/auth/stacks/callback", params={"authResponse": response})
+        assert back.status_code == 303, back.text
+        user = browser.get("/auth/session").json()["user"]
+        assert user["did"] == "did:btc-addr:" + account.identity_address
+        assert user["stxAddress"] == account.stx_address(testnet=False)
