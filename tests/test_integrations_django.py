@@ -253,6 +253,10 @@ def test_refusals(nonce_store: str) -> None:
         "/auth/siws/nonce", json={"walletAddress": ADDRESS}, headers={**head, "X-CSRFToken": "x"}
     )
     assert (no_csrf.status_code, error(no_csrf)) == (403, "csrf_failed")
+    from authtokens.integrations.django.models import SignInEvent
+
+    codes = set(SignInEvent.objects.filter(event="refused").values_list("code", flat=True))
+    assert {"nonce_unknown", "origin_not_allowed", "domain_mismatch", "expired"} <= codes
 
 
 def test_linking(nonce_store: str) -> None:

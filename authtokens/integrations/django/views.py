@@ -42,7 +42,9 @@ def _bearer(request: HttpRequest) -> str | None:
 
 def _error(request: HttpRequest, exc: AuthTokenError) -> JsonResponse:
     status, body = error_body(exc)
-    if status != 404:
+    # Refused sign-in attempts go to the audit trail; a signed-out page asking for the
+    # session (401 not_signed_in) is not an attempt.
+    if request.method == "POST" or request.path.endswith("/stacks/callback"):
         SignInEvent.objects.create(event="refused", code=exc.code, ip=client_ip(request))
     return JsonResponse(body, status=status)
 
