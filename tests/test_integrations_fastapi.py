@@ -32,6 +32,8 @@ from starlette.applications import Starlette
 from authtokens.auth_request import verify_auth_request
 from authtokens.integrations import AuthConfig, Session, StacksAuth
 from authtokens.integrations.fastapi import StacksSignIn, current_user, optional_user
+from authtokens.keys import get_public_key
+from authtokens.stacks_messages import sign_message
 from authtokens.stores import AccountStore, MemoryStore, open_store
 from authtokens.urls import auth_request_from_url
 
@@ -256,9 +258,28 @@ def test_bad_requests(client: TestClient) -> None:
     assert error(testnet) == "chain_mismatch"
     junk = client.post("/auth/siws/verify", content=b"[1]", headers=head)
     assert error(junk) == "invalid_request"
-    bad_sig = sign_in(client, headers={})
-    assert bad_sig.status_code == 200
     assert error(client.get("/me", headers={"authorization": "Bearer x.y.z"})) == "malformed"
+
+
+def test_signature_of_another_key_is_refused(client: TestClient) -> None:
+    head = {"origin": ORIGIN}
+    nonce = client.post("/auth/siws/nonce", json={"walletAddress": ADDRESS}, headers=head)
+    message, _ = signed_message(KEY, nonce.json()["nonce"], domain=DOMAIN, uri=URI)
+    forged = sign_message(OTHER_KEY, message)  # the right text, signed by someone else
+    body = {"walletAddress": ADDRESS, "message": message, "signature": forged}
+    answer = client.post("/auth/siws/verify", json=body, headers=head)
+    assert (answer.status_code, error(answer)) == (401, "bad_signature")
+    assert client.get("/auth/session").status_code == 401
+    nonce = client.post("/auth/siws/nonce", json={"walletAddress": ADDRESS}, headers=head)
+    message, signature = signed_message(KEY, nonce.json()["nonce"], domain=DOMAIN, uri=URI)
+    body = {
+        "walletAddress": ADDRESS,
+        "message": message,
+        "signature": signature,
+        "publicKey": get_public_key(OTHER_KEY),  # not the signer's
+    }
+    answer = client.post("/auth/siws/verify", json=body, headers=head)
+    assert (answer.status_code, error(answer)) == (401, "public_key_mismatch")
 
 
 # --- sessions and accounts -------------------------------------------------------------------
