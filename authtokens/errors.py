@@ -3,7 +3,7 @@
 The tree has one root and three families. ``InvalidTokenError`` means "this input is
 rejected": a backend answers it with a 4xx and the ``code``; the sign-in server's refusals
 (`SignInError`, with the HTTP ``status`` it answers) and the session-token claim errors belong
-to it too. ``UsageError`` means the caller
+to it too, as do the Sign-In with Stacks refusals. ``UsageError`` means the caller
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
@@ -35,6 +35,20 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
     │   ├── ReplayedTokenError           "replayed"
+    │   ├── MalformedMessageError        "malformed_message"      (SIWS text outside the grammar)
+    │   ├── MalformedClarityValueError   "malformed_clarity_value"
+    │   ├── DomainMismatchError          "domain_mismatch"        (SIWS: expected ≠ message)
+    │   ├── UriMismatchError             "uri_mismatch"
+    │   ├── SchemeMismatchError          "scheme_mismatch"
+    │   ├── NonceMismatchError           "nonce_mismatch"
+    │   ├── NonceUnknownError            "nonce_unknown"          (not issued, expired, used)
+    │   ├── ChainMismatchError           "chain_mismatch"
+    │   ├── AddressMismatchError         "address_mismatch"
+    │   ├── PublicKeyMismatchError       "public_key_mismatch"
+    │   ├── NotYetValidError             "not_yet_valid"
+    │   ├── IssuedInFutureError          "issued_in_future"
+    │   ├── MessageTooOldError           "too_old"
+    │   ├── SignInRefusedError           "app_refused"            (an app's /siws/* said no)
     │   └── SignInError                  "sign_in_refused"        HTTP 400 (the sign-in server)
     │       ├── InvalidRequestError      "invalid_request"        400
     │       │   ├── UnsupportedSchemeError "unsupported_scheme"   400
@@ -58,32 +72,13 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   ├── InvalidAddressError          "invalid_address"
     │   ├── InvalidMnemonicError         "invalid_mnemonic"
     │   ├── InvalidArgumentError         "invalid_argument"
-    │   └── StoreNotOpenError            "store_not_open"
+    │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
+    │   ├── StoreNotOpenError            "store_not_open"
+    │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
     └── ManifestError                    "manifest_error"
         ├── ManifestFetchError           "manifest_unreachable"
         ├── ManifestTooLargeError        "manifest_too_large"
         └── InvalidManifestError         "manifest_invalid"
-
-Sign-In with Stacks, wallet messages and Clarity values add refusals under
-``InvalidTokenError`` (``ExpiredTokenError`` is reused for a passed ``Expiration Time``) and one
-usage error under ``InvalidArgumentError``::
-
-    InvalidTokenError
-    ├── MalformedMessageError            "malformed_message"
-    ├── MalformedClarityValueError       "malformed_clarity_value"
-    ├── DomainMismatchError              "domain_mismatch"
-    ├── UriMismatchError                 "uri_mismatch"
-    ├── SchemeMismatchError              "scheme_mismatch"
-    ├── NonceMismatchError               "nonce_mismatch"
-    ├── NonceUnknownError                "nonce_unknown"
-    ├── ChainMismatchError               "chain_mismatch"
-    ├── AddressMismatchError             "address_mismatch"
-    ├── PublicKeyMismatchError           "public_key_mismatch"
-    ├── NotYetValidError                 "not_yet_valid"
-    ├── IssuedInFutureError              "issued_in_future"
-    └── MessageTooOldError               "too_old"
-    InvalidArgumentError
-    └── InvalidMessageFieldError         "invalid_message_field"
 
 Messages say what was expected and what was found, and never contain key material. The
 server's clients only ever see the code; its messages are for the server's log.
@@ -92,10 +87,15 @@ server's clients only ever see the code; its messages are for the server's log.
 from __future__ import annotations
 
 __all__ = [
+    "AccountNotLinkedError",
+    "AccountTakenError",
+    "AddressMismatchError",
     "AuthTokenError",
+    "ChainMismatchError",
     "ChallengeExpiredError",
     "ChallengePendingError",
     "DecryptionError",
+    "DomainMismatchError",
     "ExpiredTokenError",
     "ImmatureTokenError",
     "InvalidAddressError",
@@ -105,38 +105,55 @@ __all__ = [
     "InvalidIssuerError",
     "InvalidKeyError",
     "InvalidManifestError",
+    "InvalidMessageFieldError",
     "InvalidMnemonicError",
     "InvalidPublicKeysError",
     "InvalidRequestError",
     "InvalidScopeError",
     "InvalidSignatureError",
     "InvalidTokenError",
+    "IssuedInFutureError",
     "IssuerMismatchError",
+    "LastAccountError",
+    "LegacyLoginDisabledError",
     "LifetimeTooLongError",
+    "LoginExpiredError",
+    "MalformedClarityValueError",
+    "MalformedMessageError",
     "MalformedTokenError",
     "ManifestError",
     "ManifestFetchError",
     "ManifestOriginError",
     "ManifestTooLargeError",
+    "MessageTooOldError",
     "MissingClaimError",
     "NoChallengeError",
+    "NonceMismatchError",
+    "NonceUnknownError",
+    "NotSignedInError",
+    "NotYetValidError",
     "OriginMismatchError",
     "OriginNotAllowedError",
     "PlaintextKeyError",
+    "PublicKeyMismatchError",
     "RateLimitedError",
     "RedirectOriginError",
     "ReplayedTokenError",
     "RequestMismatchError",
     "RequestTooLargeError",
+    "SchemeMismatchError",
     "SignInError",
+    "SignInRefusedError",
     "SignatureRejectedError",
     "StoreNotOpenError",
     "TokenTooLargeError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
     "UnsupportedMediaError",
+    "UnsupportedMethodError",
     "UnsupportedSchemeError",
     "UnsupportedVersionError",
+    "UriMismatchError",
     "UsageError",
     "WrongAudienceError",
     "WrongIssuerError",
@@ -464,43 +481,7 @@ class InvalidManifestError(ManifestError):
     code = "manifest_invalid"
 
 
-# --- Sign-In with Stacks, wallet messages and Clarity values (issue 10) ----------------------
-#
-#   InvalidTokenError
-#   ├── MalformedMessageError        "malformed_message"   SIWS text outside the §1 grammar
-#   ├── MalformedClarityValueError   "malformed_clarity_value"
-#   ├── DomainMismatchError          "domain_mismatch"
-#   ├── UriMismatchError             "uri_mismatch"
-#   ├── SchemeMismatchError          "scheme_mismatch"
-#   ├── NonceMismatchError           "nonce_mismatch"
-#   ├── NonceUnknownError            "nonce_unknown"       not issued, expired, used or rebound
-#   ├── ChainMismatchError           "chain_mismatch"
-#   ├── AddressMismatchError         "address_mismatch"
-#   ├── PublicKeyMismatchError       "public_key_mismatch"
-#   ├── NotYetValidError             "not_yet_valid"
-#   ├── IssuedInFutureError          "issued_in_future"
-#   ├── MessageTooOldError           "too_old"
-#   └── ExpiredTokenError            "expired"   (reused: `Expiration Time` has passed)
-#   UsageError
-#   └── InvalidArgumentError
-#       └── InvalidMessageFieldError "invalid_message_field"  create_message refuses a field
-
-__all__ += [
-    "AddressMismatchError",
-    "ChainMismatchError",
-    "DomainMismatchError",
-    "InvalidMessageFieldError",
-    "IssuedInFutureError",
-    "MalformedClarityValueError",
-    "MalformedMessageError",
-    "MessageTooOldError",
-    "NonceMismatchError",
-    "NonceUnknownError",
-    "NotYetValidError",
-    "PublicKeyMismatchError",
-    "SchemeMismatchError",
-    "UriMismatchError",
-]
+# --- Sign-In with Stacks, wallet messages and Clarity values ---------------------------------
 
 
 class MalformedMessageError(InvalidTokenError):
@@ -587,16 +568,28 @@ class InvalidMessageFieldError(InvalidArgumentError):
     code = "invalid_message_field"
 
 
-# --- web framework integrations (issue 12): sessions, users, the legacy redirect flow ---------
+# --- the test wallet and its sign-in helper -------------------------------------------------
 
-__all__ += [
-    "AccountNotLinkedError",
-    "AccountTakenError",
-    "LastAccountError",
-    "LegacyLoginDisabledError",
-    "LoginExpiredError",
-    "NotSignedInError",
-]
+
+class SignInRefusedError(InvalidTokenError):
+    """The app refused a sign-in; ``status`` is the HTTP status, ``error`` the app's code."""
+
+    # Not "sign_in_refused": that is the sign-in server's own refusal (authtokens.server).
+    code = "app_refused"
+
+    def __init__(self, message: str = "", *, status: int = 0, error: str | None = None) -> None:
+        self.status = status
+        self.error = error
+        super().__init__(message)
+
+
+class UnsupportedMethodError(UsageError):
+    """The wallet does not implement the requested SIP-030 method."""
+
+    code = "unsupported_method"
+
+
+# --- web framework integrations (issue 12): sessions, users, the legacy redirect flow ---------
 
 
 class NotSignedInError(SignInError):

@@ -275,8 +275,11 @@ def create_message(
     IPv4 address or localhost (each with an optional port), a nonce outside
     ``[a-zA-Z0-9]{8,}``, a URI or resource the reference's RFC 3986 check refuses, a version
     other than ``"1"``, a malformed scheme, a statement containing a newline, and an invalid
-    address (one that does not carry a 20-byte hash). A non-canonical address spelling
-    (lower case, ``O``/``I``/``L``) is written canonically; the reference copies it as given.
+    address (one that does not carry a 20-byte hash). Where this is stricter than the
+    reference: a ``request_id`` with a newline (which would forge a line) is refused, and the
+    scheme pattern is RFC 3986's (the reference's character class also lets ``,`` through). A
+    non-canonical address spelling (lower case, ``O``/``I``/``L``) is written canonically; the
+    reference copies it as given.
     """
     if type(chain_id) is not int or not 1 <= chain_id <= 0xFFFFFFFF:
         raise InvalidMessageFieldError("chain_id must be an integer in 1..4294967295")

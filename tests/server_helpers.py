@@ -157,9 +157,22 @@ def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | N
 
 
 @contextmanager
-def server_process(store: str, workdir: Path, *extra: str) -> Iterator[str]:
-    """``python -m authtokens.server serve`` on a free port; yields its base URL."""
+def server_process(
+    store: str, workdir: Path, *extra: str, nofile: int | None = None
+) -> Iterator[str]:
+    """``python -m authtokens.server serve`` on a free port; yields its base URL.
+
+    ``nofile`` lowers the server's open-file limit (``ulimit -n``).
+    """
     port = free_port()
+
+    def limit_files() -> None:
+        if nofile is not None:
+            import resource
+
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
+
     log = (workdir / f"server-{port}.log").open("wb")
     # Key files default to the per-user state directory: keep them in the test's directory.
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
@@ -187,6 +200,7 @@ def server_process(store: str, workdir: Path, *extra: str) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
         env=env,
+        preexec_fn=limit_files if nofile is not None else None,
     )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -223,7 +223,7 @@ def test_foreign_origin_refused_allowed_origin_gets_cors() -> None:
         ("/auth/challenge", b"\xff\xfe", "application/json", 400, "invalid_request"),
         (
             "/auth/challenge",
-            b'{"pubkey":"' + b"0" * 64 + b'","scheme":"sip018"}',
+            b'{"pubkey":"' + b"58" + b"66" * 31 + b'","scheme":"sip018"}',
             "application/json",
             400,
             "unsupported_scheme",

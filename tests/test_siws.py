@@ -257,6 +257,8 @@ def test_expected_values_are_required() -> None:
         ({"version": "2"}, "version"),
         ({"scheme": "1http"}, "scheme"),
         ({"statement": "two\nlines"}, "statement_newline"),
+        ({"request_id": "r\nNonce: forged123"}, "request_id_newline"),
+        ({"scheme": "ht,tp"}, "scheme_comma"),
         ({"address": "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JZ"}, "address_checksum"),
         ({"resources": ["https://ok.com", "bad uri"]}, "resource"),
     ],

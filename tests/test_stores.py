@@ -173,3 +173,15 @@ def test_stores_used_before_open_say_so(tmp_path: Path) -> None:
     assert isinstance(info.value, UsageError)
     with pytest.raises(StoreNotOpenError):
         _ = RedisStore("redis://127.0.0.1:1/0").redis
+
+
+def test_claim_meta_first_value_wins_until_replaced(make_store: StoreFactory) -> None:
+    async def run() -> None:
+        async with opened(make_store) as store:
+            assert await store.claim_meta("binding", b"a") == b"a"
+        async with opened(make_store) as store:  # kept across a reopen (memory: same object)
+            assert await store.claim_meta("binding", b"b") == b"a"
+            assert await store.claim_meta("binding", b"b", replace=True) == b"b"
+            assert await store.claim_meta("binding", b"c") == b"b"
+
+    asyncio.run(run())

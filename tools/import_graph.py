@@ -34,6 +34,7 @@ FLOOR_1 = {
     "authtokens.clarity",
     "authtokens.did",
     "authtokens.ecies",
+    "authtokens.ed25519",
     "authtokens.encoding",
     "authtokens.hashes",
     "authtokens.jsjson",

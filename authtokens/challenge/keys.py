@@ -25,8 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
+from .. import ed25519
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET, c32check_decode, stacks_address
 from ..encoding import b64url_decode, multibase_b32_decode, multibase_b32_encode
 from ..errors import InvalidAddressError, InvalidEncodingError, InvalidKeyError, InvalidRequestError
@@ -93,13 +92,18 @@ def libp2p_decode(text: str) -> tuple[int, bytes]:
     return proto[1], proto[4:]
 
 
+def _check_ed25519_public_key(raw: bytes) -> None:
+    # Small-order keys let a fixed signature verify for every message (issue 11 item 3).
+    try:
+        ed25519.check_public_key(raw)
+    except InvalidKeyError as exc:
+        raise InvalidRequestError(str(exc)) from None
+
+
 def _ed25519(raw: bytes) -> ClientKey:
     if len(raw) != 32:
         raise InvalidRequestError(f"Ed25519 key must be 32 bytes, got {len(raw)}")
-    try:
-        Ed25519PublicKey.from_public_bytes(raw)
-    except ValueError:
-        raise InvalidRequestError("Ed25519 key is invalid") from None
+    _check_ed25519_public_key(raw)
     text = libp2p_encode(_LIBP2P_ED25519, raw)
     return ClientKey("ed25519", raw, "ed25519:" + text, text)
 

@@ -32,9 +32,8 @@ from types import MappingProxyType
 from typing import Any, Final, TypeGuard
 
 from coincurve import PublicKey
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from .. import ed25519
 from .. import jwt as es256k_jws
 from ..addresses import c32check_decode, stacks_address
 from ..encoding import b64url_decode, hex_decode
@@ -111,13 +110,12 @@ def decode_signature(value: Any, encoding: Any = None) -> bytes:
 
 
 def verify_ed25519(public_key: bytes, message: bytes, signature: bytes) -> None:
-    """PureEdDSA verification; `SignatureRejectedError` on any failure."""
-    if len(signature) != 64:
-        raise SignatureRejectedError(f"Ed25519 signature must be 64 bytes, got {len(signature)}")
+    """Strict PureEdDSA verification (`authtokens.ed25519.verify_strict`: small-order and
+    non-canonical keys and R refused, S < L); `SignatureRejectedError` on any failure."""
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
-    except (InvalidSignature, ValueError):
-        raise SignatureRejectedError("Ed25519 signature does not verify") from None
+        ed25519.verify_strict(public_key, message, signature)
+    except InvalidTokenError as exc:
+        raise SignatureRejectedError(str(exc)) from None
 
 
 def _rs_candidates(signature: bytes, *, der: bool) -> list[tuple[bytes, int | None]]:

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 from .. import __version__
 from ..auth_response import DEFAULT_HUB_URL
 from ..claims import DEFAULT_LEEWAY
+from ..testing.devwallet.cli import register as register_wallet
 from .console import EXIT_USAGE, print_error
 from .keys import cmd_derive, cmd_keygen
 from .signin import cmd_make_request, cmd_make_response
@@ -261,6 +262,8 @@ def build_parser(*, with_server: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--words", type=int, choices=[12, 24], default=24, help="mnemonic length (24)")
     p.add_argument("--out", metavar="FILE", help="write the secret to FILE (mode 0600, new file)")
     p.set_defaults(func=cmd_keygen)
+
+    register_wallet(sub)
 
     wired = with_server and register_server(sub)
     parser.set_defaults(server_available=wired)

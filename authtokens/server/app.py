@@ -5,7 +5,9 @@
 ``POST /auth/verify``      ``{"id", "signature", "sigEncoding"?}`` → 200 token and Textile fields
 ``WS /ws/userauth``        the Textile demo's frames (challenge-login.md §1.2, §4.5)
 ``GET /.well-known/jwks.json``  the session-token public key
-``GET /healthz``           200 ``{"status": "ok"}`` when the store answers, else 503
+``GET /healthz``           readiness: 200 ``{"status": "ok"}`` when the store takes a write
+                           within ``ready_timeout``, else 503 (also ``GET /readyz``)
+``GET /livez``             liveness: 200 while the process answers at all
 =========================  =====================================================================
 
 Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
@@ -24,9 +26,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.middleware import Middleware
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from ..errors import (
@@ -43,6 +47,8 @@ from ..errors import (
 from ..jsjson import loads as strict_json
 from ..stores.base import Store
 from .config import ServerConfig, parse_origin
+from .health import Readiness
+from .limits import LogThrottle
 from .service import IssuedChallenge, SignInService
 from .session import TokenSigner
 
@@ -100,11 +106,15 @@ class _Http:
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
             raise RequestTooLargeError("request body is too large")
         chunks, size = [], 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise RequestTooLargeError("request body is too large")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise RequestTooLargeError("request body is too large")
+                chunks.append(chunk)
+        except ClientDisconnect:
+            # Gone mid-body (or cut off by the body deadline): nobody to answer, nothing to log.
+            raise InvalidRequestError("client disconnected before the body was complete") from None
         try:
             body = strict_json(b"".join(chunks), max_depth=8)
         except InvalidEncodingError:
@@ -143,6 +153,7 @@ class _Http:
                 body.get("signature"),
                 ip=ip,
                 origin=origin,
+                channel="http",
                 sig_encoding=body.get("sigEncoding"),
             )
             return {
@@ -169,6 +180,38 @@ class _Http:
                 "vary": "Origin",
             },
         )
+
+
+class _ContainErrors:
+    """Answer an unexpected exception with a JSON 500 and keep the connection.
+
+    Starlette's outermost middleware re-raises after sending its 500, and uvicorn then closes
+    the keep-alive connection, cutting off pipelined requests behind it. Here the exception stops:
+    logged once with its traceback, answered 500 if no response had started (a response cut off
+    halfway still has to close the connection, so that case is re-raised).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            if started:
+                raise
+            log.exception("request %s %s failed", scope.get("method"), scope.get("path"))
+            await _Json({"error": "internal_error"}, 500)(scope, receive, send)
 
 
 def _buffer_json(data: bytes) -> dict[str, Any]:
@@ -303,11 +346,37 @@ class _WsSession:
             data.get("sig"),
             ip=self.ip,
             origin=self.origin,
+            channel="ws",
             sig_encoding=data.get("sigEncoding"),
         )
         await self.send({"type": "token", "value": result.value})
         await self.close(1000)
         return False
+
+
+async def _check_store_binding(store: Store, config: ServerConfig) -> None:
+    """Refuse to start on a store that another configuration (domain, URI) is using.
+
+    Challenges are rebuilt from the configuration at verification, so two processes sharing a
+    store with different domains would silently burn each other's challenges.
+    """
+    mine = json.dumps({"domain": config.domain, "uri": config.uri}, sort_keys=True).encode()
+    stored = await store.claim_meta("binding", mine, replace=config.rebind_store_domain)
+    if stored == mine:
+        return
+    try:
+        theirs = json.loads(stored)
+        theirs_text = f"domain {theirs['domain']!r} and URI {theirs['uri']!r}"
+    except (ValueError, KeyError, TypeError):
+        theirs_text = "another domain and URI"
+    message = (
+        f"the store is bound to {theirs_text}, but this server is configured for domain "
+        f"{config.domain!r} and URI {config.uri!r}: servers sharing a store with different "
+        "domains burn each other's challenges. Use the same --domain/--uri, another store, "
+        "or --rebind-store-domain on to move the store to this configuration."
+    )
+    log.error("%s", message)
+    raise InvalidArgumentError(message)
 
 
 def create_app(
@@ -322,20 +391,23 @@ def create_app(
     service = SignInService(config, store, signer, api_secret, clock=clock)
     http = _Http(service)
 
+    readiness = Readiness(store, timeout=config.ready_timeout)
+
     async def healthz(request: Request) -> Response:
-        try:
-            ok = await store.ping()
-        except Exception:  # any store failure means "not ready"
-            log.exception("store ping failed")
-            ok = False
+        ok = await readiness.check()  # the store takes a write (health.py)
         return _Json({"status": "ok" if ok else "unavailable"}, 200 if ok else 503)
+
+    async def livez(request: Request) -> Response:
+        return _Json({"status": "alive"}, 200)
+
+    origin_refusals = LogThrottle(log, logging.INFO, "WebSockets refused for their Origin")
 
     async def jwks(request: Request) -> Response:
         return _Json(signer.jwks(), 200, headers={"cache-control": "public, max-age=300"})
 
     async def userauth(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.headers.get("origin"), config.allowed_origins):
-            log.info("WebSocket refused: origin %r", websocket.headers.get("origin"))
+            origin_refusals.event(repr(websocket.headers.get("origin"))[:100])
             if "websocket.http.response" in websocket.scope.get("extensions", {}):
                 await websocket.send_denial_response(_Json({"error": "origin_not_allowed"}, 403))
             else:
@@ -352,6 +424,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await store.open()
         try:
+            await _check_store_binding(store, config)
             yield
         finally:
             await store.close()
@@ -363,10 +436,13 @@ def create_app(
             Route("/auth/challenge", http.preflight, methods=["OPTIONS"]),
             Route("/auth/verify", http.preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", healthz, methods=["GET"]),
+            Route("/livez", livez, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             WebSocketRoute("/ws/userauth", userauth),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(_ContainErrors)],
         exception_handlers={Exception: internal_error},
     )
     app.state.service = service

@@ -18,9 +18,10 @@ from typing import Any
 
 from ..addresses import STACKS_MAINNET, STACKS_TESTNET
 from ..challenge.schemes import ALL_SCHEMES, DEFAULT_SCHEMES
-from ..errors import UsageError
+from ..errors import InvalidArgumentError, UsageError
 from .config import DEFAULT_STATEMENT, RateLimits, ServerConfig, parse_origin
 from .keyfiles import API_SECRET_FILE, SIGNING_KEY_FILE, state_dir
+from .limits import ConnectionLimits
 
 __all__ = ["build_parser", "config_from_args", "register", "serve"]
 
@@ -54,8 +55,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "serve",
         help="run the key-based challenge-response sign-in server",
         description="Run the sign-in server: POST /auth/challenge, POST /auth/verify, "
-        "WS /ws/userauth, GET /.well-known/jwks.json, GET /healthz. Every option can also be "
-        "set by the AUTH_* environment variable named in its help.",
+        "WS /ws/userauth, GET /.well-known/jwks.json, GET /healthz (/readyz), GET /livez. "
+        "Every option can also be set by the AUTH_* environment variable named in its help.",
     )
     _flag(p, "--host", "AUTH_HOST", "127.0.0.1", "interface to listen on")
     _flag(p, "--port", "AUTH_PORT", "3001", "TCP port", type=int)
@@ -107,8 +108,64 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         p,
         "--ws-idle-timeout",
         "AUTH_WS_IDLE_TIMEOUT",
-        "300",
+        "30",
         "seconds an idle WebSocket stays open",
+        type=float,
+    )
+    _flag(
+        p,
+        "--max-connections-per-ip",
+        "AUTH_MAX_CONNECTIONS_PER_IP",
+        str(ConnectionLimits().max_per_ip),
+        "open connections one client address (IPv6: one /64) may hold; more are reset; 0 = off",
+        type=int,
+    )
+    _flag(
+        p,
+        "--max-connections",
+        "AUTH_MAX_CONNECTIONS",
+        "auto",
+        "open connections in all; more are reset; auto = the open-file limit minus 128; 0 = off",
+    )
+    _flag(
+        p,
+        "--max-websockets-per-ip",
+        "AUTH_MAX_WEBSOCKETS_PER_IP",
+        str(ConnectionLimits().max_ws_per_ip),
+        "open WebSockets one client address may hold; more are answered 429; 0 = off",
+        type=int,
+    )
+    _flag(
+        p,
+        "--header-timeout",
+        "AUTH_HEADER_TIMEOUT",
+        str(ConnectionLimits().header_timeout),
+        "seconds for a request's headers to arrive (from connect or the previous response)",
+        type=float,
+    )
+    _flag(
+        p,
+        "--body-timeout",
+        "AUTH_BODY_TIMEOUT",
+        str(ConnectionLimits().body_timeout),
+        "seconds for a request's body to arrive after its headers",
+        type=float,
+    )
+    _flag(
+        p,
+        "--rebind-store-domain",
+        "AUTH_REBIND_STORE_DOMAIN",
+        "off",
+        "start even if the store was used with another --domain/--uri, and record these "
+        "(challenges issued for the old ones then fail); off refuses to start (on/off)",
+        choices=["on", "off"],
+    )
+    _flag(
+        p,
+        "--ready-timeout",
+        "AUTH_READY_TIMEOUT",
+        "2",
+        "seconds the store's write probe may take before /healthz answers 503",
         type=float,
     )
     _flag(
@@ -229,6 +286,29 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         token_audience=args.token_audience,
         app_key=args.app_key,
         rate_limits=RateLimits.parse(args.rate_limits),
+        ready_timeout=args.ready_timeout,
+        rebind_store_domain=args.rebind_store_domain == "on",
+    )
+
+
+def limits_from_args(args: argparse.Namespace) -> ConnectionLimits:
+    """The `ConnectionLimits` a parsed ``serve`` namespace describes (`UsageError` if invalid)."""
+    text = str(args.max_connections).strip()
+    if text == "auto":
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        total = 0 if soft == resource.RLIM_INFINITY else max(64, soft - 128)
+    elif text.isdigit():
+        total = int(text)
+    else:
+        raise InvalidArgumentError(f"--max-connections must be auto or a count, got {text!r}")
+    return ConnectionLimits(
+        max_per_ip=args.max_connections_per_ip,
+        max_total=total,
+        max_ws_per_ip=args.max_websockets_per_ip,
+        header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
     )
 
 
@@ -239,11 +319,13 @@ def serve(args: argparse.Namespace) -> int:
     from ..stores import open_store
     from .app import create_app
     from .keyfiles import load_api_secret, load_signing_key
+    from .limits import ConnectionGuard, guarded_protocols, quiet_handshake_logs
     from .session import TokenSigner
 
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     try:
         config = config_from_args(args)
+        limits = limits_from_args(args)
         store = open_store(args.store)
         key = load_signing_key(args.token_key_file, config.token_alg)
         api_secret = load_api_secret(args.api_secret_file)
@@ -262,12 +344,15 @@ def serve(args: argparse.Namespace) -> int:
     )
     if not config.allowed_origins:
         log.warning("no --allowed-origin: browsers (which send Origin) are refused")
+    trusted = [h for h in args.forwarded_allow_ips.split(",") if h.strip()]
+    http_protocol, ws_protocol = guarded_protocols(ConnectionGuard(limits, trusted_proxies=trusted))
     server = uvicorn.Server(
         uvicorn.Config(
             app,
             host=args.host,
             port=args.port,
-            ws="websockets-sansio",
+            http=http_protocol,
+            ws=ws_protocol,
             ws_max_size=max(65536, 16 * config.ws_max_size),  # hard cap; the app answers first
             log_level=args.log_level,
             lifespan="on",
@@ -277,6 +362,8 @@ def serve(args: argparse.Namespace) -> int:
             access_log=args.log_level == "debug",
         )
     )
+    if args.log_level != "debug":
+        quiet_handshake_logs()
     server.run()
     return 0 if server.started else 3
 

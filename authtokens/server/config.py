@@ -43,7 +43,10 @@ def _limit(text: str) -> Limit:
 
 @dataclass(frozen=True, slots=True)
 class RateLimits:
-    """Fixed-window limits per client address (``*_ip``) and per key (``*_key``).
+    """Fixed-window limits per client address (``*_ip``) and per key and address (``*_key``).
+
+    The ``*_key`` limits count per (key, client address) pair, so requests naming someone
+    else's key from a stranger's address never spend the key owner's budget (issue 11 item 2).
 
     The defaults let one client complete 60 sign-ins a minute and make 120 verify attempts in
     a burst from one address, well above the 30 and 60 the design requires.
@@ -98,7 +101,7 @@ class ServerConfig:
     allowed_origins: frozenset[str] = frozenset()
     challenge_ttl: float = 300.0
     ws_sig_timeout: float = 60.0
-    ws_idle_timeout: float = 300.0
+    ws_idle_timeout: float = 30.0
     ws_max_size: int = 4096
     ws_max_strikes: int = 3
     max_body: int = 8192
@@ -111,6 +114,8 @@ class ServerConfig:
     token_audience: str = ""  # defaults to `uri`
     app_key: str = ""  # public identifier returned as `value.key`; defaults to the token kid
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    ready_timeout: float = 2.0  # seconds the readiness write probe may take
+    rebind_store_domain: bool = False  # record this domain/URI in a store bound to others
 
     def __post_init__(self) -> None:
         for name in self.schemes:
@@ -124,7 +129,13 @@ class ServerConfig:
             raise InvalidArgumentError("domain must be ASCII and neither may contain newlines")
         if "\n" in self.statement or not self.statement.isascii():
             raise InvalidArgumentError("statement must be one line of ASCII")
-        for number in (self.challenge_ttl, self.ws_sig_timeout, self.ws_idle_timeout):
+        timeouts = (
+            self.challenge_ttl,
+            self.ws_sig_timeout,
+            self.ws_idle_timeout,
+            self.ready_timeout,
+        )
+        for number in timeouts:
             if not number > 0:
                 raise InvalidArgumentError("timeouts must be positive")
         if self.token_ttl <= 0 or self.ws_max_size < 256 or self.max_body < 256:

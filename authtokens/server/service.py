@@ -137,7 +137,8 @@ class SignInService:
         limits = self.config.rate_limits
         await self._limit(
             ("challenge-ip:" + ip, limits.challenge_ip),
-            ("challenge-key:" + key.key_id, limits.challenge_key),
+            # Per key AND address: a stranger naming someone's key spends only their own budget.
+            ("challenge-key:" + key.key_id + "@" + ip, limits.challenge_key),
         )
         lifetime = self.config.challenge_ttl if ttl is None else ttl
         now_ms = int(self.clock() * 1000)
@@ -180,9 +181,14 @@ class SignInService:
         *,
         ip: str,
         origin: str,
+        channel: str = "http",
         sig_encoding: Any = None,
     ) -> SignInResult:
         """Consume challenge ``challenge_id`` and verify ``signature`` for it.
+
+        ``channel`` (``"http"`` or ``"ws"``) must be the one the challenge was issued on: a
+        WebSocket challenge is answered on its socket only, so its id, once seen, cannot be
+        completed over HTTP by someone else (and vice versa).
 
         Raises `InvalidRequestError` (malformed input), `RateLimitedError`,
         `ChallengeExpiredError` (unknown, expired or already used: one code for all three),
@@ -209,7 +215,9 @@ class SignInService:
             raise ChallengeExpiredError("challenge has expired")
         if record.origin != origin:
             raise OriginNotAllowedError("challenge answered from another origin than issued to")
-        await self._limit(("verify-key:" + record.key_id, limits.verify_key))
+        if record.channel != channel:
+            raise ChallengeExpiredError(f"{record.channel} challenge answered over {channel}")
+        await self._limit(("verify-key:" + record.key_id + "@" + ip, limits.verify_key))
         message = self._message(
             key, record.scheme, record.nonce, record.issued_at_ms, record.expires_at_ms
         )

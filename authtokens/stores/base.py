@@ -76,6 +76,10 @@ class Store(Protocol):
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """Count one request against each ``(name, window seconds)``; return the new counts."""
 
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """Store ``value`` under ``name`` unless one is there (always, with ``replace``);
+        return the value now stored. Kept forever (the deployment's settings, e.g. domain)."""
+
 
 def window_key(name: str, window: int, now: float) -> tuple[str, float]:
     """The counter key of the current fixed window and the time that window ends."""

@@ -21,6 +21,7 @@ class MemoryStore:
         self._users: dict[str, UserRecord] = {}
         self._counters: dict[str, tuple[int, float]] = {}
         self._accounts: dict[str, LinkedAccount] = {}
+        self._meta: dict[str, bytes] = {}
         self._ops = 0
 
     async def open(self) -> None:
@@ -132,3 +133,9 @@ class MemoryStore:
                 return "last_account"
             del self._accounts[account_id]
             return "unlinked"
+
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """See `Store.claim_meta`."""
+        if replace:
+            self._meta[name] = value
+        return self._meta.setdefault(name, value)

@@ -135,6 +135,13 @@ class RedisStore:
             key_id, values[0].decode(), float(values[1]), float(values[2]), int(values[3])
         )
 
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """See `Store.claim_meta`."""
+        key = self.prefix + "meta:" + name
+        await self.redis.set(key, value, nx=not replace)
+        stored = await self.redis.get(key)
+        return bytes(stored) if stored is not None else value
+
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """See `Store.hit`."""
         if not counters:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -48,6 +49,7 @@ CREATE TABLE IF NOT EXISTS users (
 CREATE TABLE IF NOT EXISTS counters (
     k TEXT PRIMARY KEY, n INTEGER NOT NULL, expires_at REAL NOT NULL
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges (expires_at);
 CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
 CREATE TABLE IF NOT EXISTS accounts (
@@ -74,6 +76,16 @@ def connect(path: str | Path, *, busy_timeout_ms: int, wal: bool = False) -> sql
 def _log_failure(future: asyncio.Future[None]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("SQLite purge/checkpoint failed: %s", future.exception())
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file mode 0600 if absent (it holds users and address hashes; SQLite
+    gives its -wal and -shm files the database file's mode); warn if an existing one is not."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            log.warning("SQLite store %s is readable by other users (chmod 600 it)", path)
 
 
 class SqliteStore:
@@ -125,6 +137,7 @@ class SqliteStore:
         """Open the file (created if absent) and the tables."""
         if not self.path.parent.is_dir():
             raise InvalidArgumentError(f"directory of the SQLite store {self.path} does not exist")
+        _create_private(self.path)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._pool, self._open_slow)
         fast = connect(self.path, busy_timeout_ms=0)
@@ -322,6 +335,19 @@ class SqliteStore:
     async def unlink_account(self, account_id: str, user_id: str) -> UnlinkResult:
         """See `AccountStore.unlink_account`."""
         return await self._run(self._unlink, account_id, user_id)
+
+    def _claim_meta(self, name: str, value: bytes, replace: bool) -> bytes:
+        conflict = "DO UPDATE SET value = excluded.value" if replace else "DO NOTHING"
+        self.db.execute(
+            f"INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) {conflict}",  # noqa: S608
+            (name, value),
+        )
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        return bytes(row[0])
+
+    async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
+        """See `Store.claim_meta`."""
+        return await self._run(self._claim_meta, name, value, replace)
 
 
 class SQLiteReplayCache:
