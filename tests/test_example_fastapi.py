@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -26,26 +27,18 @@ from server_helpers import free_port, wait_http
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def example(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
-        env.pop(name, None)
-    env["AUTH_AUTHENTICATOR"] = "http://127.0.0.1:8800/auth"
-    log = (tmp_path / "server.log").open("wb")
-    script = str(ROOT / "examples" / "fastapi_app.py")
+@contextmanager
+def running(
+    argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """A process of ours on 127.0.0.1, until the block ends."""
+    log = (workdir / f"{Path(argv[1]).stem}.log").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env=env,
+        argv, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=env or dict(os.environ)
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        wait_http(base + "/healthz", proc=proc)
-        yield base
+        wait_http(health, proc=proc)
+        yield
     finally:
         proc.terminate()
         try:
@@ -54,6 +47,25 @@ def example(tmp_path: Path) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+def start_example(workdir: Path, authenticator: str) -> tuple[str, AbstractContextManager[None]]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
+        env.pop(name, None)
+    env["AUTH_AUTHENTICATOR"] = authenticator
+    script = str(ROOT / "examples" / "fastapi_app.py")
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)]
+    return base, running(argv, workdir, base + "/healthz", env)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Iterator[str]:
+    base, process = start_example(tmp_path, "http://127.0.0.1:8800/auth")
+    with process:
+        yield base
     assert (tmp_path / "authtokens-fastapi.db").exists()  # state on disk, in the cwd
 
 
@@ -141,3 +153,28 @@ def test_example_signs_in_what_the_reference_signed(example: str) -> None:
         user = browser.get("/auth/session").json()["user"]
         assert user["did"] == "did:btc-addr:" + account.identity_address
         assert user["stxAddress"] == account.stx_address(testnet=False)
+
+
+def test_example_with_the_dev_wallet(tmp_path: Path) -> None:
+    """The legacy link, followed through `authtokens wallet --auto-approve` and back."""
+    wallet_port = free_port()
+    wallet = f"http://127.0.0.1:{wallet_port}"
+    argv = [sys.executable, "-m", "authtokens", "wallet", "--auto-approve"]
+    argv += ["--port", str(wallet_port), "--key-file", str(tmp_path / "wallet.json")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base, app = start_example(tmp_path, wallet + "/auth")
+    with (
+        running(argv, tmp_path, wallet + "/provider.js", env),
+        app,
+        httpx.Client(base_url=base, follow_redirects=True) as browser,
+    ):
+        home = browser.get("/auth/stacks/login", params={"next": "/"})
+        assert home.status_code == 200
+        assert [str(r.url).split("?")[0] for r in home.history] == [
+            base + "/auth/stacks/login",
+            wallet + "/auth",
+            base + "/auth/stacks/callback",
+        ]
+        user = browser.get("/auth/session").json()["user"]
+        assert user["method"] == "legacy"
+        assert user["identityAddress"] in home.text  # the page shows who signed in
