@@ -30,11 +30,13 @@ from server_helpers import redis_server
 from starlette.applications import Starlette
 
 from authtokens.auth_request import verify_auth_request
+from authtokens.errors import SignInRefusedError
 from authtokens.integrations import AuthConfig, Session, StacksAuth
 from authtokens.integrations.fastapi import StacksSignIn, current_user, optional_user
 from authtokens.keys import get_public_key
 from authtokens.stacks_messages import sign_message
 from authtokens.stores import AccountStore, MemoryStore, open_store
+from authtokens.testing import Misbehaviour, TestWallet, sign_in_with_stacks
 from authtokens.urls import auth_request_from_url
 
 ORIGIN = "http://app.example.com"
@@ -509,3 +511,35 @@ def test_twenty_concurrent_verifies_one_session(store_url: str) -> None:
     answers = asyncio.run(run())
     assert sorted(a.status_code for a in answers) == [200] + [401] * 19
     assert {a.json()["error"] for a in answers if a.status_code == 401} == {"nonce_unknown"}
+
+
+# --- the testing kit (authtokens.testing) against these routes -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "code"),
+    [
+        (None, None),
+        (Misbehaviour.WRONG_DOMAIN, "domain_mismatch"),
+        (Misbehaviour.EXPIRED, "expired"),
+        (Misbehaviour.WRONG_NONCE, "nonce_unknown"),
+        (Misbehaviour.TAMPERED, "bad_signature"),
+        (Misbehaviour.WRONG_KEY, "bad_signature"),
+    ],
+)
+def test_testing_kit_signs_in(
+    stacks_wallet: TestWallet, fault: Misbehaviour | None, code: str | None
+) -> None:
+    """`sign_in_with_stacks` (the pytest plugin's helper) against the FastAPI routes, with
+    the Origin a browser would send as the client's default header."""
+    app, _ = make_app()
+    with TestClient(app, base_url=URI, headers={"origin": ORIGIN}) as client:
+        if code is None:
+            user = sign_in_with_stacks(client, stacks_wallet)
+            session = client.get("/auth/session", headers=user.headers).json()
+            assert session["user"]["address"] == user.address
+            return
+        with pytest.raises(SignInRefusedError) as refused:
+            sign_in_with_stacks(client, stacks_wallet, misbehave=fault)
+        assert (refused.value.status, refused.value.error) == (401, code)
+        assert client.get("/auth/session").status_code == 401
