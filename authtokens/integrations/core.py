@@ -283,8 +283,8 @@ class StacksAuth:
         The message's nonce is taken from the nonce store first (`authtokens.siws_nonces`:
         atomic, single use, bound to the address and chain it was issued for), and only then is
         the message checked against the configured domain, URI and chain and its signature
-        verified (`averify_with_store`). With ``current``
-        (a live session) the address is linked to that session's user.
+        verified (`averify_with_store`). With ``current`` (a live session) the address is
+        linked to that session's user.
         """
         await self.open()
         chain = request_chain(self.config, data.get("chainId"))
