@@ -543,3 +543,27 @@ def test_testing_kit_signs_in(
             sign_in_with_stacks(client, stacks_wallet, misbehave=fault)
         assert (refused.value.status, refused.value.error) == (401, code)
         assert client.get("/auth/session").status_code == 401
+
+
+def test_tokens_and_sessions_expire() -> None:
+    """Bearer tokens live ``token_lifetime``, sessions ``session_lifetime`` (one clock)."""
+    now = [time.time()]
+
+    def clock() -> float:
+        return now[0]
+
+    config = AuthConfig(domain=DOMAIN, uri=URI, session_lifetime=600, token_lifetime=300)
+    signin = StacksSignIn(StacksAuth(config, store=MemoryStore(clock=clock), clock=clock))
+    app = FastAPI()
+    signin.install(app)
+    with TestClient(app, base_url=URI) as client:
+        answer = sign_in(client)
+        assert "Max-Age=600" in answer.headers["set-cookie"]
+        bearer = {"authorization": "Bearer " + answer.json()["token"]}
+        now[0] += 299
+        assert client.get("/auth/session", headers=bearer).status_code == 200
+        now[0] += 40  # past exp and the 30 s leeway
+        assert error(client.get("/auth/session", headers=bearer)) == "expired"
+        assert client.get("/auth/session").status_code == 200  # the cookie session lives on
+        now[0] += 300
+        assert error(client.get("/auth/session")) == "not_signed_in"
