@@ -178,3 +178,40 @@ def test_example_with_the_dev_wallet(tmp_path: Path) -> None:
         user = browser.get("/auth/session").json()["user"]
         assert user["method"] == "legacy"
         assert user["identityAddress"] in home.text  # the page shows who signed in
+
+
+def test_example_page_escapes_what_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile's STX address is the wallet's claim: whatever it holds is shown as text."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fastapi_example", ROOT / "examples" / "fastapi_app.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from authtokens.integrations import AuthConfig, Session
+
+    hostile = '"><img src=x onerror=alert(1)>'
+    session = Session(
+        id="s",
+        user_id="u",
+        method="legacy",
+        account_id="did:btc-addr:1X",
+        address="1X",
+        chain_id=None,
+        created_at=0,
+        expires_at=1,
+        identity_address="1X",
+        did="did:btc-addr:1X",
+        stx_address=hostile,
+    )
+    monkeypatch.setenv(
+        "AUTH_DEV_PROVIDER", 'http://127.0.0.1:8800/provider.js"><script>x()</script>'
+    )
+    page = module.page(AuthConfig(domain="a.example.com", uri="http://a.example.com"), session)
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script>x()" not in page
+    assert 'src="http://127.0.0.1:8800/provider.js&quot;&gt;&lt;script&gt;' in page
