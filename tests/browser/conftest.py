@@ -51,13 +51,13 @@ def chromium_path() -> str:
     pytest.skip(reason + "; the browser tests are SKIPPED")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     executable = chromium_path()
     instance = playwright_instance.chromium.launch(
