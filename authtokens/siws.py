@@ -23,8 +23,9 @@ backend expects and the signature against the message's address, raising one typ
 failed check (codes: ``domain_mismatch``, ``uri_mismatch``, ``scheme_mismatch``,
 ``chain_mismatch``, ``address_mismatch``, ``nonce_mismatch``, ``issued_in_future``,
 ``too_old``, ``expired``, ``not_yet_valid``, ``public_key_mismatch``, ``bad_signature``,
-``malformed_message``). Nonce stores (`authtokens.siws_nonces`) consume the nonce atomically
-before the signature is checked.
+``malformed_message``). With a nonce store (the `NonceStore` / `AsyncNonceStore` protocols
+here, backends in `authtokens.stores`), `verify_with_store` / `averify_with_store` consume the
+nonce atomically before the signature is checked.
 
 Everything here is pure: time comes in as ``now`` (``None`` reads the wall clock once, at the
 public boundary).
@@ -39,6 +40,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Protocol, runtime_checkable
 
 from .addresses import (
     STACKS_MAINNET,
@@ -63,6 +65,7 @@ from .errors import (
     MalformedMessageError,
     MessageTooOldError,
     NonceMismatchError,
+    NonceUnknownError,
     NotYetValidError,
     PublicKeyMismatchError,
     SchemeMismatchError,
@@ -82,18 +85,26 @@ __all__ = [
     "CHAIN_MAINNET",
     "CHAIN_TESTNET",
     "DEFAULT_MAX_AGE",
+    "DEFAULT_NONCE_TTL",
     "MAX_MESSAGE_LENGTH",
+    "AsyncNonceStore",
+    "NonceStore",
     "SiwsMessage",
     "VerifiedSignIn",
     "account_id",
+    "averify_with_store",
     "check_fields",
+    "check_nonce_row",
     "check_signature",
     "create_message",
     "generate_nonce",
     "is_uri",
+    "nonce_binding",
+    "nonce_ttl",
     "parse_account_id",
     "parse_message",
     "verify_message",
+    "verify_with_store",
     "wallet_check",
 ]
 
@@ -542,7 +553,7 @@ def verify_message(
     the message's address, with the legacy prefix only when ``legacy_prefix=True``.
 
     Each failure raises its own `InvalidTokenError` subclass with a stable ``code``. Use a
-    nonce store's `verify_with_store` to consume the nonce atomically instead of comparing it.
+    nonce store and `verify_with_store` to consume the nonce atomically instead of comparing it.
     """
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
@@ -676,3 +687,189 @@ def parse_account_id(value: str) -> tuple[int, str]:
     if canonical != value:
         raise InvalidAddressError("account id is not in canonical form")
     return chain_id, address
+
+
+# --- nonce stores ---------------------------------------------------------------------------------
+
+DEFAULT_NONCE_TTL = 300.0
+
+
+def nonce_binding(address: str, chain_id: int) -> str:
+    """What a nonce is bound to: ``"<chain id>:<canonical address>"``.
+
+    Raises `InvalidArgumentError` for an unknown chain and `InvalidAddressError` for a
+    malformed address or one of another network (the caller's arguments: usage errors).
+    """
+    if type(chain_id) is not int or chain_id not in CHAIN_ADDRESS_VERSIONS:
+        raise InvalidArgumentError(f"unknown Stacks chain ID {chain_id!r}")
+    version, hash160 = parse_stacks_address(address)
+    if version not in CHAIN_ADDRESS_VERSIONS[chain_id]:
+        raise InvalidAddressError(f"address is not an address of chain {chain_id}")
+    return f"{chain_id}:{c32check_encode(version, hash160)}"
+
+
+def nonce_ttl(ttl: float) -> float:
+    """``ttl`` as float seconds in (0, 86400]; `InvalidArgumentError` otherwise."""
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= 86400:
+        raise InvalidArgumentError("ttl must be a number of seconds in (0, 86400]")
+    return float(ttl)
+
+
+def check_nonce_row(row: tuple[str, float] | None, binding: str, now: float) -> None:
+    """Judge what a store's atomic take returned: ``(binding, expires_at)`` or None.
+
+    Raises `NonceUnknownError` (code ``nonce_unknown``) when nothing was taken, the nonce
+    expired, or it was issued for another account or chain.
+    """
+    if row is None:
+        raise NonceUnknownError("the nonce was not issued here, or has been used")
+    bound, expires_at = row
+    if expires_at <= now:
+        raise NonceUnknownError("the nonce has expired")
+    if not hmac.compare_digest(bound.encode(), binding.encode()):
+        raise NonceUnknownError("the nonce was issued for another account or chain")
+
+
+@runtime_checkable
+class NonceStore(Protocol):
+    """Issues nonces bound to an account and takes each back exactly once.
+
+    Backends: `authtokens.stores.memory.MemoryNonceStore`,
+    `authtokens.stores.sqlite.SQLiteNonceStore`, `authtokens.stores.redis.RedisNonceStore`.
+    ``now`` (Unix seconds or aware datetime) overrides the store's clock for one call.
+    """
+
+    def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """A fresh nonce for ``(address, chain_id)``, valid ``ttl`` seconds."""
+        ...
+
+    def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """Take ``nonce`` atomically; `NonceUnknownError` unless it was issued for this
+        account and chain, is unexpired and was not taken before. It is gone afterwards."""
+        ...
+
+
+@runtime_checkable
+class AsyncNonceStore(Protocol):
+    """The async twin of `NonceStore` (``Async…NonceStore`` in each `authtokens.stores`
+    backend)."""
+
+    async def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str: ...
+
+    async def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None: ...
+
+
+def verify_with_store(
+    store: NonceStore,
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> VerifiedSignIn:
+    """`verify_message`, with the nonce taken from ``store`` instead of compared.
+
+    Order (spec siws.md §4): parse strictly; consume the message's nonce for the message's
+    address and chain (`NonceUnknownError`, code ``nonce_unknown``, when it was not issued for
+    them, expired or was used: of concurrent attempts exactly one gets past this); then every
+    field check and the signature. The nonce is spent whatever the later checks say.
+    """
+    now_s = resolve_now(now)
+    message, hash160 = _parse(text)
+    store.consume(message.nonce, message.address, message.chain_id, now=now_s)
+    return _finish(
+        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
+        now_s, leeway, max_age, legacy_prefix,
+    )  # fmt: skip
+
+
+async def averify_with_store(
+    store: AsyncNonceStore,
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> VerifiedSignIn:
+    """The async twin of `verify_with_store` (the signature check is CPU-bound and runs inline:
+    it takes well under a millisecond)."""
+    now_s = resolve_now(now)
+    message, hash160 = _parse(text)
+    await store.consume(message.nonce, message.address, message.chain_id, now=now_s)
+    return _finish(
+        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
+        now_s, leeway, max_age, legacy_prefix,
+    )  # fmt: skip
+
+
+def _finish(
+    text: str,
+    message: SiwsMessage,
+    hash160: bytes,
+    signature: str,
+    domain: str,
+    uri: str | None,
+    scheme: str | None,
+    chain_id: int | None,
+    address: str | None,
+    public_key: str | None,
+    now: float,
+    leeway: float,
+    max_age: float | None,
+    legacy_prefix: bool,
+) -> VerifiedSignIn:
+    check_fields(
+        message,
+        domain=domain,
+        nonce=None,
+        uri=uri,
+        scheme=scheme,
+        chain_id=chain_id,
+        address=address,
+        now=now,
+        leeway=leeway,
+        max_age=max_age,
+    )
+    key = check_signature(
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
+    )
+    return verified(message, key)
