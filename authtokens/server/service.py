@@ -29,6 +29,7 @@ from ..challenge.messages import (
 from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
 from ..errors import (
     ChallengeExpiredError,
+    IdCollisionError,
     InvalidRequestError,
     OriginNotAllowedError,
     RateLimitedError,
@@ -166,7 +167,7 @@ class SignInService:
             if await self.store.put_new(record.id, record.to_bytes(), lifetime + 5):
                 log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
                 return IssuedChallenge(record, message)
-        raise RuntimeError("could not store a fresh challenge id three times in a row")
+        raise IdCollisionError("could not store a fresh challenge id three times in a row")
 
     async def discard(self, challenge_id: str) -> None:
         """Consume a challenge that will not be answered (a WebSocket deadline)."""

@@ -136,22 +136,36 @@ class TokenSigner:
             self._key = key
         self._headers = {"kid": self.kid, "typ": "JWT"}
 
-    def issue(self, subject: str, *, now: float | None = None) -> IssuedToken:
-        """Sign a token for ``subject`` valid from now for ``ttl`` seconds."""
+    def issue(
+        self,
+        subject: str,
+        *,
+        now: float | None = None,
+        ttl: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> IssuedToken:
+        """Sign a token for ``subject`` valid from now for ``ttl`` seconds (the signer's by
+        default). ``extra`` claims (e.g. an integration's session id ``sid``) are added after
+        the registered ones and may not replace them (`InvalidArgumentError`)."""
         iat = int(time.time() if now is None else now)
+        lifetime = self.ttl if ttl is None else ttl
         jti = b64url_encode(secrets.token_bytes(16))
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": subject,
             "iat": iat,
             "nbf": iat,
-            "exp": iat + self.ttl,
+            "exp": iat + lifetime,
             "jti": jti,
         }
+        for name, value in (extra or {}).items():
+            if name in claims:
+                raise InvalidArgumentError(f"extra claim {name!r} would replace a registered one")
+            claims[name] = value
         payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
         token = self._jws.encode(payload, self._key, algorithm=self.alg, headers=self._headers)
-        return IssuedToken(token, jti, iat, iat + self.ttl)
+        return IssuedToken(token, jti, iat, iat + lifetime)
 
     def jwks(self) -> dict[str, Any]:
         """``{"keys": [public JWK with kid, alg, use]}``."""
