@@ -38,10 +38,12 @@ vectors:
 	cd tools/vectors && npm ci --silent && node generate.mjs ../../tests/vectors && node generate_siws.mjs ../../tests/vectors
 	node tools/vectors/origins.mjs tests/vectors/origins.json
 
-# Python-made tokens and ciphers checked by the reference JS libraries (needs Node and npm).
+# Python-made tokens and ciphers checked by the reference JS libraries, and the reference signer
+# signing in to `authtokens serve` over /siws/* (needs Node and npm).
 interop: $(STAMP)
 	test -d tools/vectors/node_modules || (cd tools/vectors && npm ci --silent)
 	$(BIN)/python tools/interop.py
+	AUTHTOKENS_REQUIRE_NODE=1 $(BIN)/pytest -q tests/test_server_siws.py -k reference_signer
 
 # Throughput next to the floor and the reference (the reference runs when Node is present).
 bench: $(STAMP)
