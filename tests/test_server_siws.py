@@ -229,6 +229,18 @@ def test_siws_endpoints_are_rate_limited() -> None:
         assert codes == ["malformed_message"] * 3 + ["rate_limited"]
 
 
+def test_challenge_flow_reads_addresses_as_the_library_does() -> None:
+    wallet = Wallet()
+    with client() as http:
+        for bad in ("SP37JJX3D", wallet.address[:-1] + "Z", "sp", wallet.address + "0"):
+            r = post(http, "/auth/challenge", {"address": bad})
+            assert (r.status_code, r.json()) == (400, {"error": "invalid_request"}), bad
+        r = post(http, "/auth/challenge", {"address": wallet.address.lower()})
+        assert r.status_code == 200
+        assert r.json()["address"] == wallet.address
+        assert wallet.address in r.json()["message"]
+
+
 class _FullStore(MemoryStore):
     async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
         return False
