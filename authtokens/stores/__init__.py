@@ -27,7 +27,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgumentError
-from .base import Clock, Store, UserRecord, window_key
+from .base import AccountStore, Clock, LinkedAccount, Store, UnlinkResult, UserRecord, window_key
 from .memory import AsyncMemoryNonceStore, MemoryNonceStore, MemoryStore
 
 if TYPE_CHECKING:
@@ -35,10 +35,12 @@ if TYPE_CHECKING:
     from .sqlite import AsyncSQLiteNonceStore, SQLiteNonceStore, SQLiteReplayCache, SqliteStore
 
 __all__ = [
+    "AccountStore",
     "AsyncMemoryNonceStore",
     "AsyncRedisNonceStore",
     "AsyncSQLiteNonceStore",
     "Clock",
+    "LinkedAccount",
     "MemoryNonceStore",
     "MemoryStore",
     "RedisNonceStore",
@@ -48,6 +50,7 @@ __all__ = [
     "SQLiteReplayCache",
     "SqliteStore",
     "Store",
+    "UnlinkResult",
     "UserRecord",
     "open_store",
     "window_key",
@@ -67,7 +70,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_store(url: str, *, clock: Clock = time.time) -> Store:
+def open_store(url: str, *, clock: Clock = time.time) -> AccountStore:
     """A store for ``memory``, ``sqlite:///path`` or ``redis://host:port/db`` (not yet opened).
 
     Raises `InvalidArgumentError` for other URLs.
