@@ -50,6 +50,7 @@ from .addresses import (
     parse_stacks_address,
     stacks_address,
 )
+from .checks import Check, CheckRunner
 from .claims import DEFAULT_LEEWAY, Timestamp, resolve_now, to_seconds
 from .errors import (
     AddressMismatchError,
@@ -90,10 +91,12 @@ __all__ = [
     "AsyncNonceStore",
     "NonceStore",
     "SiwsMessage",
+    "SiwsReport",
     "VerifiedSignIn",
     "account_id",
     "averify_with_store",
     "check_fields",
+    "check_message",
     "check_nonce_row",
     "check_signature",
     "create_message",
@@ -422,6 +425,63 @@ def _authority(uri: str) -> str | None:
     return parts.group(2) if parts else None
 
 
+def _check_domain(message: SiwsMessage, domain: str) -> None:
+    if message.domain.lower() != domain.lower():
+        raise DomainMismatchError(f"message is for domain {message.domain!r}, expected {domain!r}")
+
+
+def _check_scheme(message: SiwsMessage, scheme: str) -> None:
+    if (message.scheme or "").lower() != scheme.lower():
+        raise SchemeMismatchError(f"message scheme is {message.scheme!r}, expected {scheme!r}")
+
+
+def _check_uri(message: SiwsMessage, uri: str | None, domain: str) -> None:
+    if uri is not None:
+        if message.uri != uri:
+            raise UriMismatchError(f"message URI is {message.uri!r}, expected {uri!r}")
+    elif (_authority(message.uri) or "").lower() != domain.lower():
+        raise UriMismatchError(f"message URI {message.uri!r} is not on domain {domain!r}")
+
+
+def _check_chain(message: SiwsMessage, chain_id: int) -> None:
+    if message.chain_id != chain_id:
+        raise ChainMismatchError(f"message is for chain {message.chain_id}, expected {chain_id}")
+
+
+def _check_address(message: SiwsMessage, address: str) -> None:
+    try:
+        expected = c32check_encode(*parse_stacks_address(address))
+    except InvalidAddressError:
+        raise AddressMismatchError("the claimed address is not a valid Stacks address") from None
+    if expected != message.address:
+        raise AddressMismatchError("message address is not the claimed address")
+
+
+def _check_nonce(message: SiwsMessage, nonce: str) -> None:
+    if not hmac.compare_digest(message.nonce.encode(), nonce.encode()):
+        raise NonceMismatchError("message nonce is not the expected one")
+
+
+def _check_issued_at(
+    message: SiwsMessage, now: float, leeway: float, max_age: float | None
+) -> None:
+    issued = message.issued_at.timestamp()
+    if issued > now + leeway:
+        raise IssuedInFutureError(f"Issued At lies {issued - now:.0f} s in the future")
+    if max_age is not None and now - issued > max_age + leeway:
+        raise MessageTooOldError(f"message was issued {now - issued:.0f} s ago")
+
+
+def _check_expiration(message: SiwsMessage, now: float, leeway: float) -> None:
+    if message.expiration_time is not None and now >= message.expiration_time.timestamp() + leeway:
+        raise ExpiredTokenError("the message's Expiration Time has passed")
+
+
+def _check_not_before(message: SiwsMessage, now: float, leeway: float) -> None:
+    if message.not_before is not None and now + leeway < message.not_before.timestamp():
+        raise NotYetValidError("the message's Not Before time has not come yet")
+
+
 def check_fields(
     message: SiwsMessage,
     *,
@@ -439,37 +499,94 @@ def check_fields(
     seconds. ``nonce=None`` skips the nonce comparison (a nonce store has consumed it)."""
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
-    if message.domain.lower() != domain.lower():
-        raise DomainMismatchError(f"message is for domain {message.domain!r}, expected {domain!r}")
-    if scheme is not None and (message.scheme or "").lower() != scheme.lower():
-        raise SchemeMismatchError(f"message scheme is {message.scheme!r}, expected {scheme!r}")
-    if uri is not None:
-        if message.uri != uri:
-            raise UriMismatchError(f"message URI is {message.uri!r}, expected {uri!r}")
-    elif (_authority(message.uri) or "").lower() != domain.lower():
-        raise UriMismatchError(f"message URI {message.uri!r} is not on domain {domain!r}")
-    if chain_id is not None and message.chain_id != chain_id:
-        raise ChainMismatchError(f"message is for chain {message.chain_id}, expected {chain_id}")
+    _check_domain(message, domain)
+    if scheme is not None:
+        _check_scheme(message, scheme)
+    _check_uri(message, uri, domain)
+    if chain_id is not None:
+        _check_chain(message, chain_id)
     if address is not None:
-        try:
-            expected = c32check_encode(*parse_stacks_address(address))
-        except InvalidAddressError:
-            raise AddressMismatchError(
-                "the claimed address is not a valid Stacks address"
-            ) from None
-        if expected != message.address:
-            raise AddressMismatchError("message address is not the claimed address")
-    if nonce is not None and not hmac.compare_digest(message.nonce.encode(), nonce.encode()):
-        raise NonceMismatchError("message nonce is not the expected one")
-    issued = message.issued_at.timestamp()
-    if issued > now + leeway:
-        raise IssuedInFutureError(f"Issued At lies {issued - now:.0f} s in the future")
-    if max_age is not None and now - issued > max_age + leeway:
-        raise MessageTooOldError(f"message was issued {now - issued:.0f} s ago")
-    if message.expiration_time is not None and now >= message.expiration_time.timestamp() + leeway:
-        raise ExpiredTokenError("the message's Expiration Time has passed")
-    if message.not_before is not None and now + leeway < message.not_before.timestamp():
-        raise NotYetValidError("the message's Not Before time has not come yet")
+        _check_address(message, address)
+    if nonce is not None:
+        _check_nonce(message, nonce)
+    _check_issued_at(message, now, leeway, max_age)
+    _check_expiration(message, now, leeway)
+    _check_not_before(message, now, leeway)
+
+
+@dataclass(frozen=True, slots=True)
+class SiwsReport:
+    """Every check of a message, passed or failed (`check_message`)."""
+
+    message: SiwsMessage | None  # None when the text does not parse
+    checks: tuple[Check, ...]
+    public_key: str | None  # the signer's key, when the signature check passed
+    account_id: str | None  # CAIP-10 id of the message's address, when it parses
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return all(check.passed for check in self.checks)
+
+
+def check_message(
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    nonce: str | None = None,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> SiwsReport:
+    """`verify_message`'s checks, all run and reported instead of stopping at the first failure
+    (for tools and logs; a backend uses `verify_message` or `verify_with_store`).
+
+    Checks, in order, by name: ``message`` (it parses; nothing else runs when it does not),
+    ``domain``, ``scheme`` (when given), ``uri``, ``chain_id`` (when given), ``address`` (when
+    given), ``nonce`` (when given: without one nothing says the message is fresh), ``issued_at``,
+    ``expiration_time``, ``not_before``, ``signature`` (with ``public_key`` when given). Each
+    failed check carries its error and code. Raises only for the caller's own arguments.
+    """
+    if not isinstance(domain, str) or not domain:
+        raise InvalidArgumentError("domain (the expected one) is required")
+    now_s = resolve_now(now)
+    run = CheckRunner(collect=True)
+    parsed = run("message", _parse, text)
+    if parsed is None:
+        return SiwsReport(None, tuple(run.results), None, None)
+    message, hash160 = parsed
+    run("domain", _check_domain, message, domain)
+    if scheme is not None:
+        run("scheme", _check_scheme, message, scheme)
+    run("uri", _check_uri, message, uri, domain)
+    if chain_id is not None:
+        run("chain_id", _check_chain, message, chain_id)
+    if address is not None:
+        run("address", _check_address, message, address)
+    if nonce is not None:
+        run("nonce", _check_nonce, message, nonce)
+    run("issued_at", _check_issued_at, message, now_s, leeway, max_age)
+    run("expiration_time", _check_expiration, message, now_s, leeway)
+    run("not_before", _check_not_before, message, now_s, leeway)
+    key = run(
+        "signature",
+        check_signature,
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
+    )
+    account = f"stacks:{message.chain_id}:{message.address}"  # both validated by the parse
+    return SiwsReport(message, tuple(run.results), key, account)
 
 
 def check_signature(
