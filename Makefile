@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: frontend install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
+.PHONY: frontend screenshots install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ pytest: $(STAMP) frontend
 FRONTEND := examples/frontend
 $(FRONTEND)/dist/signin.js: $(FRONTEND)/package-lock.json $(FRONTEND)/src/signin.js
 	cd $(FRONTEND) && npm ci --silent --no-audit --no-fund && npm run build --silent
+
+# The README's screenshots (consent page, signed-in page, Connect 8's picker), from a real browser.
+screenshots: $(STAMP) frontend
+	AUTHTOKENS_CHROMIUM="$$(bash tools/ensure-chromium.sh)" $(BIN)/python tools/screenshots.py
 
 frontend:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FRONTEND)/dist/signin.js; \
