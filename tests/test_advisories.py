@@ -81,8 +81,9 @@ from authtokens.keys import CURVE_ORDER, get_public_key
 from authtokens.origins import origin_of
 from authtokens.replay import MemoryReplayCache, ReplayCache
 from authtokens.sign_in import decode_auth_response
-from authtokens.siws_nonces import MemoryNonceStore, verify_with_store
+from authtokens.siws import verify_with_store
 from authtokens.stores import RedisReplayCache, SQLiteReplayCache
+from authtokens.stores.memory import MemoryNonceStore
 
 P = 2**256 - 2**32 - 977  # the secp256k1 field prime
 Verifier = Callable[[str], object]

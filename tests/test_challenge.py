@@ -30,6 +30,7 @@ from authtokens.challenge.schemes import (
     verify_jws,
     verify_secp256k1_digest,
 )
+from authtokens.clarity import serialize
 from authtokens.errors import (
     InvalidRequestError,
     SignatureRejectedError,
@@ -86,6 +87,33 @@ def test_stacks_address_identity() -> None:
     other = PrivateKey().public_key.format(compressed=True).hex()
     with pytest.raises(InvalidRequestError):
         parse_client_key(other, address=address)
+
+
+def test_stacks_address_spellings_are_canonicalised() -> None:
+    address = stacks_address(PrivateKey().public_key.format(compressed=True), STACKS_MAINNET)
+    spellings = [address.lower(), address.replace("0", "O"), address.replace("1", "l")]
+    for spelling in spellings:
+        key = parse_client_key(None, address=spelling)
+        assert key.key_id == "stx:" + address
+        assert key.display == key.address == address
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "SP37JJX3D",  # c32check of an empty payload: decodes, but is no account
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JZ",  # checksum
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY0",  # 21-byte payload / checksum
+        "SU3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY",  # not S + c32 version + c32
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1J!",
+        "S",
+        "",
+        5,
+    ],
+)
+def test_malformed_stacks_addresses_are_invalid_request(bad: Any) -> None:
+    with pytest.raises(InvalidRequestError):
+        parse_client_key(None, address=bad)
 
 
 @pytest.mark.parametrize(
@@ -328,8 +356,8 @@ def test_challenge_text_forms() -> None:
         expires_at_ms=1,
     )
     assert sip.message_cv is not None
-    assert sip.signed == sip.message_cv.data
-    assert sip.sha256_hex == sha256(sip.message_cv.data).hex()
+    assert sip.signed == serialize(sip.message_cv)
+    assert sip.sha256_hex == sha256(serialize(sip.message_cv)).hex()
 
 
 def test_nonce_and_id_entropy() -> None:

@@ -8,9 +8,12 @@
 ``GET /healthz``           readiness: 200 ``{"status": "ok"}`` when the store takes a write
                            within ``ready_timeout``, else 503 (also ``GET /readyz``)
 ``GET /livez``             liveness: 200 while the process answers at all
+``POST /siws/nonce``       Sign-In with Stacks, better-auth shapes (`siws_routes`)
+``POST /siws/verify``
 =========================  =====================================================================
 
-Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
+Refusals answer ``{"error": code}`` with the status of the `SignInError` (other rejected
+input, e.g. a refused SIWS message, is a 401). A present ``Origin``
 must be on the allowlist (HTTP 403 ``origin_not_allowed``; on the WebSocket, 403 before the
 upgrade); a missing one is accepted (challenge-login.md §5).
 """
@@ -38,6 +41,7 @@ from ..errors import (
     InvalidArgumentError,
     InvalidEncodingError,
     InvalidRequestError,
+    InvalidTokenError,
     NoChallengeError,
     OriginNotAllowedError,
     RequestTooLargeError,
@@ -51,6 +55,7 @@ from .health import Readiness
 from .limits import LogThrottle
 from .service import IssuedChallenge, SignInService
 from .session import TokenSigner
+from .siws_routes import SiwsEndpoints
 
 __all__ = ["create_app"]
 
@@ -81,8 +86,8 @@ def _client_ip(scope_client: Any) -> str:
     return str(scope_client.host) if scope_client else "unknown"
 
 
-def _error(exc: SignInError, headers: dict[str, str]) -> Response:
-    return _Json({"error": exc.code}, exc.status, headers=headers)
+def _error(exc: InvalidTokenError, headers: dict[str, str]) -> Response:
+    return _Json({"error": exc.code}, getattr(exc, "status", 401), headers=headers)
 
 
 class _Http:
@@ -135,7 +140,7 @@ class _Http:
         try:
             body = await self._body(request)
             result = await action(body, _client_ip(request.client), origin or "")
-        except SignInError as exc:
+        except InvalidTokenError as exc:  # SignInError, and the SIWS refusals (401)
             return _error(exc, headers)
         return _Json(result, 200, headers=headers)
 
@@ -390,6 +395,13 @@ def create_app(
     """The Starlette app over ``store``; the store is opened and closed by the app's lifespan."""
     service = SignInService(config, store, signer, api_secret, clock=clock)
     http = _Http(service)
+    siws = SiwsEndpoints(service)
+
+    async def siws_nonce(request: Request) -> Response:
+        return await http._handle(request, siws.nonce)
+
+    async def siws_verify(request: Request) -> Response:
+        return await http._handle(request, siws.verify)
 
     readiness = Readiness(store, timeout=config.ready_timeout)
 
@@ -435,6 +447,10 @@ def create_app(
             Route("/auth/verify", http.verify, methods=["POST"]),
             Route("/auth/challenge", http.preflight, methods=["OPTIONS"]),
             Route("/auth/verify", http.preflight, methods=["OPTIONS"]),
+            Route("/siws/nonce", siws_nonce, methods=["POST"]),
+            Route("/siws/verify", siws_verify, methods=["POST"]),
+            Route("/siws/nonce", http.preflight, methods=["OPTIONS"]),
+            Route("/siws/verify", http.preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/livez", livez, methods=["GET"]),

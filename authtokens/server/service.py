@@ -27,8 +27,10 @@ from ..challenge.messages import (
     new_nonce,
 )
 from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
+from ..clarity import serialize_hex
 from ..errors import (
     ChallengeExpiredError,
+    IdCollisionError,
     InvalidRequestError,
     OriginNotAllowedError,
     RateLimitedError,
@@ -64,8 +66,8 @@ class IssuedChallenge:
             "expiresAt": iso_ms(self.record.expires_at_ms),
         }
         if self.message.domain_cv is not None and self.message.message_cv is not None:
-            out["domainHex"] = self.message.domain_cv.data.hex()
-            out["structuredMessageHex"] = self.message.message_cv.data.hex()
+            out["domainHex"] = serialize_hex(self.message.domain_cv)
+            out["structuredMessageHex"] = serialize_hex(self.message.message_cv)
         if self.record.address or self.record.key_type == "secp256k1":
             out["address"] = self.record.display
         return out
@@ -166,7 +168,7 @@ class SignInService:
             if await self.store.put_new(record.id, record.to_bytes(), lifetime + 5):
                 log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
                 return IssuedChallenge(record, message)
-        raise RuntimeError("could not store a fresh challenge id three times in a row")
+        raise IdCollisionError("could not store a fresh challenge id three times in a row")
 
     async def discard(self, challenge_id: str) -> None:
         """Consume a challenge that will not be answered (a WebSocket deadline)."""
