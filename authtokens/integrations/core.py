@@ -49,7 +49,7 @@ from ..keys import generate_transit_key
 from ..replay import MemoryReplayCache, ReplayCache
 from ..server.keyfiles import load_signing_key
 from ..server.session import TokenSigner, verify_session_token
-from ..sign_in import decode_auth_response
+from ..sign_in import UserData, decode_auth_response
 from ..siws import AsyncNonceStore, averify_with_store
 from ..stores import AccountStore, AsyncMemoryNonceStore, LinkedAccount, open_store
 from ..stores.base import Clock
@@ -65,6 +65,7 @@ __all__ = [
     "SiwsVerifyRequest",
     "StacksAuth",
     "legacy_auth_request",
+    "legacy_session_fields",
     "nonce_store_for",
     "profile_stx_address",
     "replay_cache_for",
@@ -214,6 +215,18 @@ def profile_stx_address(config: AuthConfig, profile: object) -> str | None:
     network = "mainnet" if config.chain_id == MAINNET else "testnet"
     address = stx.get(network) if isinstance(stx, dict) else None
     return address if isinstance(address, str) else None
+
+
+def legacy_session_fields(config: AuthConfig, user: UserData) -> dict[str, Any]:
+    """What a legacy sign-in's session keeps besides the account: the identity address, the
+    DID, the profile's STX address (`profile_stx_address`) and, if the config keeps it, the app
+    private key."""
+    return {
+        "identity_address": user.identity_address,
+        "did": user.decentralized_id,
+        "stx_address": profile_stx_address(config, user.profile),
+        "app_private_key": user.app_private_key if config.keep_app_private_key else None,
+    }
 
 
 def safe_next(value: str | None) -> str:
@@ -414,10 +427,7 @@ class StacksAuth:
             chain_id=None,
             method=LEGACY,
             current=current,
-            identity_address=user.identity_address,
-            did=user.decentralized_id,
-            stx_address=profile_stx_address(self.config, user.profile),
-            app_private_key=user.app_private_key if self.config.keep_app_private_key else None,
+            **legacy_session_fields(self.config, user),
         )
         return SignIn(
             result.session,

@@ -53,7 +53,7 @@ from ..core import (
     Session,
     SignIn,
     legacy_auth_request,
-    profile_stx_address,
+    legacy_session_fields,
     request_address,
     request_chain,
     safe_next,
@@ -193,10 +193,7 @@ class DjangoSignIn:
             chain_id=None,
             method=LEGACY,
             current=current,
-            identity_address=user.identity_address,
-            did=user.decentralized_id,
-            stx_address=profile_stx_address(self.config, user.profile),
-            app_private_key=user.app_private_key if self.config.keep_app_private_key else None,
+            **legacy_session_fields(self.config, user),
         )
         return replace(signed, next_url=pending["next"])
 
