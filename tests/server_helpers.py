@@ -166,16 +166,17 @@ def running_process(
     env: dict[str, str],
     timeout: float = 15.0,
     preexec_fn: Callable[[], None] | None = None,
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """``argv`` started in ``cwd`` (its output in ``log``), from when ``health`` answers 200
-    until the block ends; then terminated (killed if it has not exited 10 s later)."""
+    until the block ends; then terminated (killed if it has not exited 10 s later). Yields
+    the process."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn
         )
         try:
             wait_http(health, timeout, proc)
-            yield
+            yield proc
         finally:
             proc.terminate()
             try:

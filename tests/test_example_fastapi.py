@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -29,13 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def running(
     argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> AbstractContextManager[None]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """A process of ours on 127.0.0.1, until the block ends."""
     log = workdir / f"{Path(argv[1]).stem}.log"
     return running_process(argv, cwd=workdir, log=log, health=health, env=env or dict(os.environ))
 
 
-def start_example(workdir: Path, authenticator: str) -> tuple[str, AbstractContextManager[None]]:
+def start_example(
+    workdir: Path, authenticator: str
+) -> tuple[str, AbstractContextManager[subprocess.Popen[bytes]]]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ def static_site(folder: Path) -> Iterator[str]:
 
 def process(
     argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> AbstractContextManager[None]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """One of our programs on 127.0.0.1 (its log in ``workdir``) until the block ends."""
     return running_process(
         argv,
