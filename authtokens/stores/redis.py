@@ -18,11 +18,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from ..claims import Timestamp, to_seconds
 from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
 from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
-from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
+from ..siws import generate_nonce
 from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
+from .nonces import AsyncNonceStoreBase, NonceStoreBase, nonce_record, read_nonce_record
 
 __all__ = ["AsyncRedisNonceStore", "RedisNonceStore", "RedisReplayCache", "RedisStore"]
 
@@ -289,24 +289,18 @@ def _redis_module() -> Any:
     return redis
 
 
-def _nonce_value(binding: str, expires_at: float) -> bytes:
-    return f"{expires_at!r}|{binding}".encode()
-
-
-def _nonce_row(raw: Any) -> tuple[str, float] | None:
+def _row(raw: Any) -> tuple[str, float] | None:
     if raw is None:
         return None
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
-    expires, _, binding = text.partition("|")
-    return binding, float(expires)
+    return read_nonce_record(raw.decode() if isinstance(raw, bytes) else str(raw))
 
 
 def _px(ttl: float) -> int:
     # Redis expires the key too; the stored expiry (checked against the clock) is the authority.
-    return max(1, int(nonce_ttl(ttl) * 1000))
+    return max(1, int(ttl * 1000))
 
 
-class RedisNonceStore:
+class RedisNonceStore(NonceStoreBase):
     """`authtokens.siws.NonceStore` in Redis (>= 6.2): ``SET key value NX PX ttl`` to issue,
     ``GETDEL`` to consume, so exactly one of any number of concurrent takers gets the nonce.
     ``client`` is a ``redis.Redis`` client or a ``redis://`` URL."""
@@ -323,35 +317,18 @@ class RedisNonceStore:
         self._prefix = prefix
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
-        self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        self._redis.set(
+            self._prefix + nonce, nonce_record(binding, now + ttl), nx=True, px=_px(ttl)
+        )
         return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        raw = self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
-        check_nonce_row(_nonce_row(raw), binding, now_s)
+    def _take(self, nonce: str) -> tuple[str, float] | None:
+        return _row(self._redis.getdel(self._prefix + nonce))
 
 
-class AsyncRedisNonceStore:
+class AsyncRedisNonceStore(AsyncNonceStoreBase):
     """`RedisNonceStore` on ``redis.asyncio``; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
 
     def __init__(
@@ -368,32 +345,14 @@ class AsyncRedisNonceStore:
         self._prefix = prefix
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
-        await self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        record = nonce_record(binding, now + ttl)
+        await self._redis.set(self._prefix + nonce, record, nx=True, px=_px(ttl))
         return nonce
 
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        raw = await self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
-        check_nonce_row(_nonce_row(raw), binding, now_s)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        return _row(await self._redis.getdel(self._prefix + nonce))
 
     async def aclose(self) -> None:
         """Close the client's connections."""

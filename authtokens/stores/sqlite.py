@@ -31,11 +31,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..claims import Timestamp, to_seconds
 from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
 from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
-from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
+from ..siws import generate_nonce
 from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
+from .nonces import AsyncNonceStoreBase, NonceStoreBase
 
 __all__ = [
     "AsyncSQLiteNonceStore",
@@ -430,7 +430,7 @@ class SQLiteReplayCache:
             self._local.db = None
 
 
-class SQLiteNonceStore:
+class SQLiteNonceStore(NonceStoreBase):
     """`authtokens.siws.NonceStore` in an SQLite file shared by the processes of one host.
 
     `consume` is one ``DELETE … RETURNING`` statement (SQLite >= 3.35): of any number of
@@ -466,49 +466,27 @@ class SQLiteNonceStore:
             self._local.db = db
         return db
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        expires_at = now_s + nonce_ttl(ttl)
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
         db = self._db()
         db.execute(
             "INSERT INTO siws_nonces (nonce, binding, expires_at) VALUES (?, ?, ?)",
-            (nonce, binding, expires_at),
+            (nonce, binding, now + ttl),
         )
         self._calls += 1
         if self._calls % self._purge_every == 0:
-            db.execute("DELETE FROM siws_nonces WHERE expires_at <= ?", (now_s,))
+            db.execute("DELETE FROM siws_nonces WHERE expires_at <= ?", (now,))
         return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        row = None
-        if isinstance(nonce, str):
-            row = (
-                self._db()
-                .execute(
-                    "DELETE FROM siws_nonces WHERE nonce = ? RETURNING binding, expires_at",
-                    (nonce,),
-                )
-                .fetchone()
+    def _take(self, nonce: str) -> tuple[str, float] | None:
+        row = (
+            self._db()
+            .execute(
+                "DELETE FROM siws_nonces WHERE nonce = ? RETURNING binding, expires_at", (nonce,)
             )
-        check_nonce_row(None if row is None else (row[0], row[1]), binding, now_s)
+            .fetchone()
+        )
+        return None if row is None else (row[0], row[1])
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -518,31 +496,16 @@ class SQLiteNonceStore:
             self._local.db = None
 
 
-class AsyncSQLiteNonceStore:
-    """`SQLiteNonceStore` run in worker threads (``sqlite3`` has no async driver)."""
+class AsyncSQLiteNonceStore(AsyncNonceStoreBase):
+    """`SQLiteNonceStore` run in worker threads (``sqlite3`` has no async driver); the clock is
+    read on the caller's thread (the worker runs later)."""
 
     def __init__(self, path: str | Path, *, clock: Clock = time.time, timeout: float = 5.0) -> None:
         self.sync = SQLiteNonceStore(path, clock=clock, timeout=timeout)
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
+        return await asyncio.to_thread(self.sync._put, binding, now, ttl)
 
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        now_s = self._now(now)  # read here: the worker thread runs later
-        return await asyncio.to_thread(self.sync.issue, address, chain_id, ttl=ttl, now=now_s)
-
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        now_s = self._now(now)
-        await asyncio.to_thread(self.sync.consume, nonce, address, chain_id, now=now_s)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        return await asyncio.to_thread(self.sync._take, nonce)
