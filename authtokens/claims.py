@@ -182,8 +182,11 @@ def check_times(
 
     Raises `MissingClaimError`, `InvalidClaimError` (wrong type or impossible value),
     `ExpiredTokenError`, `ImmatureTokenError` (``iat`` beyond ``now + leeway``) or
-    `LifetimeTooLongError`.
+    `LifetimeTooLongError`; a non-finite or negative ``leeway`` or ``max_lifetime`` is a usage
+    error (`InvalidArgumentError`), as in `VerifyPolicy`.
     """
+    leeway = check_seconds(leeway, "leeway") or 0.0
+    max_lifetime = check_seconds(max_lifetime, "max_lifetime", optional=True)
     iat = _numeric_claim(payload, "iat")
     exp = _numeric_claim(payload, "exp")
     if iat is None:

@@ -194,3 +194,15 @@ def test_make_auth_request_names_the_argument_once() -> None:
     )
     with pytest.raises(InvalidArgumentError, match=r"^app_domain: "):
         make_auth_request(TRANSIT, app_domain="app.example", now=NOW)
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -1.0])
+def test_check_times_refuses_leeways_and_lifetimes_that_switch_checks_off(bad: float) -> None:
+    from authtokens.claims import check_times
+    from authtokens.errors import InvalidArgumentError
+
+    payload = {"iat": 1_000, "exp": 1_001}
+    with pytest.raises(InvalidArgumentError):
+        check_times(payload, 5_000, leeway=bad)  # nan/inf would make the expired token pass
+    with pytest.raises(InvalidArgumentError):
+        check_times(payload, 1_000, max_lifetime=bad)

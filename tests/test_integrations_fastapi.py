@@ -567,3 +567,20 @@ def test_tokens_and_sessions_expire() -> None:
         assert client.get("/auth/session").status_code == 200  # the cookie session lives on
         now[0] += 300
         assert error(client.get("/auth/session")) == "not_signed_in"
+
+
+def test_error_statuses_tell_the_clients_fault_from_the_servers() -> None:
+    from authtokens.errors import (
+        IdCollisionError,
+        InvalidArgumentError,
+        InvalidSignatureError,
+        OriginNotAllowedError,
+        ReplayCacheFullError,
+    )
+    from authtokens.integrations.http import error_body
+
+    assert error_body(ReplayCacheFullError("full")) == (503, {"error": "replay_cache_full"})
+    assert error_body(IdCollisionError("again")) == (503, {"error": "id_collision"})
+    assert error_body(InvalidSignatureError("no")) == (401, {"error": "bad_signature"})
+    assert error_body(OriginNotAllowedError("no")) == (403, {"error": "origin_not_allowed"})
+    assert error_body(InvalidArgumentError("no"))[0] == 400
