@@ -45,7 +45,7 @@ FLOOR_1 = {
     "authtokens.stacks_messages",
     "authtokens.wallet",
 }
-FLOOR_2_PREFIXES = ("authtokens.challenge",)
+FLOOR_2_PREFIXES = ("authtokens.challenge", "authtokens.siws")
 FLOOR_2 = {
     "authtokens.auth_request",
     "authtokens.auth_response",
