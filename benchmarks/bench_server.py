@@ -32,6 +32,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REPO = Path(__file__).resolve().parent.parent
+# One domain for every run, so that runs may share a store.
+FIXED = ["--domain", "bench.example", "--uri", "https://bench.example"]
 LIMITS = ",".join(
     f"{name}=100000000/60" for name in ("challenge-ip", "challenge-key", "verify-ip", "verify-key")
 )
@@ -201,6 +203,52 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``pids`` and all their live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    total, todo, seen = 0.0, list(pids), set()
+    while todo:
+        pid = todo.pop()
+        if pid in seen or (fields := _stat(pid)) is None:
+            continue
+        seen.add(pid)
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A throwaway redis-server on a free port (no persistence); its process and URL."""
+    rport = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        + ["--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", rport), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{rport}/0"
 
 
 def redis_binary() -> str | None:

@@ -30,6 +30,7 @@ from authtokens import ed25519
 from authtokens.challenge.schemes import verify_ed25519
 from authtokens.errors import InvalidKeyError, InvalidSignatureError, SignatureRejectedError
 from authtokens.stores import MemoryStore
+from authtokens.stores.base import Limited
 from authtokens.stores.sqlite import SqliteStore
 
 with warnings.catch_warnings():
@@ -301,7 +302,7 @@ def test_keep_alive_connection_survives_a_500() -> None:
     import uvicorn
 
     class Failing(MemoryStore):
-        async def take(self, challenge_id: str) -> bytes | None:
+        async def take_limited(self, challenge_id: str, *args: Any, **kwargs: Any) -> Limited:
             raise RuntimeError("store fault")
 
     port = free_port()

@@ -9,6 +9,13 @@ command; ``GETDEL`` (Redis >= 6.2) consumes it, so exactly one caller gets the v
 expired key reads as nil. Counters are one Lua script (INCR, then PEXPIRE on the first hit) for
 all of a request's windows; users are hashes (``HSETNX first_seen``, ``HSET last_seen``,
 ``HINCRBY``) in one MULTI.
+
+The combined steps are one Lua script each, so one round trip: `RedisStore.put_new_limited`
+counts the request's windows and, if none is over its limit, ``SET NX PX``;
+`RedisStore.take_limited` counts, ``GETDEL``s, reads the owner field of the taken JSON record
+(``cjson``) and counts the owner's windows. Scripts run atomically, so exactly-once holds as for
+``GETDEL`` alone. The owner counters' keys are built inside the script, which Redis Cluster
+does not allow: use a standalone Redis (or Sentinel), as for the rest of this store.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidArgumentError, StoreNotOpenError
-from .base import Clock, UserRecord, window_key
+from .base import OWNER, Clock, Counter, Limited, UserRecord, first_over, owner_name, window_key
 
 __all__ = ["RedisReplayCache", "RedisStore"]
 
@@ -28,6 +35,64 @@ for i, key in ipairs(KEYS) do
     local n = redis.call('INCR', key)
     if n == 1 then redis.call('PEXPIRE', key, ARGV[i]) end
     out[i] = n
+end
+return out
+"""
+
+# KEYS: n counters, then the challenge. ARGV: n expiries (ms), n limits, record, ttl (ms).
+# Returns the n counts, then 1 (stored), 0 (id live) or -1 (a counter over its limit).
+_PUT_NEW_LIMITED = """
+local n = #KEYS - 1
+local out = {}
+local over = false
+for i = 1, n do
+    local c = redis.call('INCR', KEYS[i])
+    if c == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i]) end
+    out[i] = c
+    if c > tonumber(ARGV[n + i]) then over = true end
+end
+if over then
+    out[n + 1] = -1
+elseif redis.call('SET', KEYS[n + 1], ARGV[2 * n + 1], 'NX', 'PX', ARGV[2 * n + 2]) then
+    out[n + 1] = 1
+else
+    out[n + 1] = 0
+end
+return out
+"""
+
+# KEYS: n counters, then the challenge. ARGV: n expiries (ms), n limits, the owner field, then
+# per owner counter: key prefix, key suffix, expiry (ms), limit. Returns the n counts, then the
+# record (or -1 over a limit, 0 nothing to take), then the owner counters' counts.
+_TAKE_LIMITED = """
+local n = #KEYS - 1
+local out = {}
+for i = 1, n do
+    local c = redis.call('INCR', KEYS[i])
+    if c == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i]) end
+    out[i] = c
+end
+for i = 1, n do
+    if out[i] > tonumber(ARGV[n + i]) then
+        out[n + 1] = -1
+        return out
+    end
+end
+local record = redis.call('GETDEL', KEYS[n + 1])
+if not record then
+    out[n + 1] = 0
+    return out
+end
+out[n + 1] = record
+local ok, value = pcall(cjson.decode, record)
+if not ok or type(value) ~= 'table' then return out end
+local owner = value[ARGV[2 * n + 1]]
+if type(owner) ~= 'string' then return out end
+for j = 2 * n + 2, #ARGV, 4 do
+    local key = ARGV[j] .. owner .. ARGV[j + 1]
+    local c = redis.call('INCR', key)
+    if c == 1 then redis.call('PEXPIRE', key, ARGV[j + 2]) end
+    out[#out + 1] = c
 end
 return out
 """
@@ -47,6 +112,8 @@ class RedisStore:
         self._clock = clock
         self._redis: Any = None
         self._hit_script: Any = None
+        self._put_script: Any = None
+        self._take_script: Any = None
 
     @property
     def redis(self) -> Any:
@@ -58,6 +125,8 @@ class RedisStore:
         """Connect (lazily, by redis-py's pool) and check the server answers."""
         self._redis = self._aioredis.from_url(self.url, decode_responses=False)
         self._hit_script = self._redis.register_script(_HIT)
+        self._put_script = self._redis.register_script(_PUT_NEW_LIMITED)
+        self._take_script = self._redis.register_script(_TAKE_LIMITED)
         await self._redis.ping()
 
     async def close(self) -> None:
@@ -114,6 +183,66 @@ class RedisStore:
         await self.redis.set(key, value, nx=not replace)
         stored = await self.redis.get(key)
         return bytes(stored) if stored is not None else value
+
+    def _window(self, name: str, window: int, now: float) -> tuple[str, int]:
+        key, ends = window_key(name, window, now)
+        return self.prefix + "rl:" + key, max(1, int((ends - now) * 1000) + 1000)
+
+    def _counter_args(self, counters: Sequence[Counter]) -> tuple[list[str], list[Any]]:
+        now = self._clock()
+        keys, ttls = [], []
+        for name, window, _ in counters:
+            key, ttl = self._window(name, window, now)
+            keys.append(key)
+            ttls.append(ttl)
+        return keys, ttls + [limit for _, _, limit in counters]
+
+    async def put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        """See `Store.put_new_limited` (one Lua script)."""
+        keys, args = self._counter_args(counters)
+        keys.append(self.prefix + "ch:" + challenge_id)
+        args += [record, max(1, int(ttl * 1000))]
+        result = await self._put_script(keys=keys, args=args)
+        counts = [int(c) for c in result[:-1]]
+        if int(result[-1]) < 0:
+            return Limited(counts, first_over(counters, counts))
+        return Limited(counts, stored=int(result[-1]) == 1)
+
+    async def take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        *,
+        owner_field: str = "",
+        owner_counters: Sequence[Counter] = (),
+    ) -> Limited:
+        """See `Store.take_limited` (one Lua script)."""
+        keys, args = self._counter_args(counters)
+        keys.append(self.prefix + "ch:" + challenge_id)
+        args.append(owner_field)
+        now = self._clock()
+        for template, window, _ in owner_counters:
+            # The key is the prefix, the name with the owner in it, and the window.
+            key, ttl = self._window(template, window, now)
+            before, _, after = key.partition(OWNER)
+            args += [before, after, ttl]
+        result = await self._take_script(keys=keys, args=args)
+        n = len(counters)
+        counts = [int(c) for c in result[:n]]
+        taken = result[n]
+        if isinstance(taken, int):
+            if taken < 0:
+                return Limited(counts, first_over(counters, counts))
+            return Limited(counts)
+        record = bytes(taken)
+        more = [int(c) for c in result[n + 1 :]]
+        named = [
+            (owner_name(template, record, owner_field) or template, window, limit)
+            for template, window, limit in owner_counters[: len(more)]
+        ]
+        return Limited([*counts, *more], first_over(named, more), record=record)
 
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """See `Store.hit`."""
