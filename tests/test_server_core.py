@@ -162,7 +162,10 @@ def test_session_tokens_are_standard_jose(alg: str) -> None:
     signer = _signer(alg)
     token = signer.issue("ed25519:bbaa", now=1_000_000, extra={"sid": "s1"}).token
     head, body, sig = token.split(".")
-    pad = lambda s: base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))  # noqa: E731
+
+    def pad(segment: str) -> bytes:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
     assert (
         pad(head)
         == json.dumps({"alg": alg, "kid": signer.kid, "typ": "JWT"}, separators=(",", ":")).encode()
