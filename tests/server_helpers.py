@@ -158,11 +158,16 @@ def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | N
 
 @contextmanager
 def server_process(
-    store: str, workdir: Path, *extra: str, nofile: int | None = None
+    store: str,
+    workdir: Path,
+    *extra: str,
+    nofile: int | None = None,
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
     """``python -m authtokens.server serve`` on a free port; yields its base URL.
 
-    ``nofile`` lowers the server's open-file limit (``ulimit -n``).
+    ``nofile`` lowers the server's open-file limit (``ulimit -n``); ``started`` receives the
+    process (to signal it).
     """
     port = free_port()
 
@@ -203,6 +208,8 @@ def server_process(
         preexec_fn=limit_files if nofile is not None else None,
     )
     base = f"http://127.0.0.1:{port}"
+    if started is not None:
+        started.append(proc)
     try:
         wait_http(base + "/healthz", proc=proc)
         yield base

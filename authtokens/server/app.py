@@ -8,6 +8,8 @@
 ``GET /healthz``           readiness: 200 ``{"status": "ok"}`` when the store takes a write
                            within ``ready_timeout``, else 503 (also ``GET /readyz``)
 ``GET /livez``             liveness: 200 while the process answers at all
+``GET /metrics``           Prometheus text format (`authtokens.server.metrics`; unless
+                           ``config.metrics`` is off)
 =========================  =====================================================================
 
 Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
@@ -49,6 +51,7 @@ from ..stores.base import Store
 from .config import ServerConfig, parse_origin
 from .health import Readiness
 from .limits import LogThrottle
+from .metrics import CONTENT_TYPE, Metrics
 from .service import IssuedChallenge, SignInService
 from .session import TokenSigner
 
@@ -81,16 +84,18 @@ def _client_ip(scope_client: Any) -> str:
     return str(scope_client.host) if scope_client else "unknown"
 
 
-def _error(exc: SignInError, headers: dict[str, str]) -> Response:
-    return _Json({"error": exc.code}, exc.status, headers=headers)
-
-
 class _Http:
     """The two JSON endpoints and their shared checks."""
 
-    def __init__(self, service: SignInService) -> None:
+    def __init__(self, service: SignInService, metrics: Metrics | None) -> None:
         self.service = service
         self.config = service.config
+        self.metrics = metrics
+
+    def _error(self, exc: SignInError, headers: dict[str, str]) -> Response:
+        if self.metrics is not None:
+            self.metrics.refused(exc.code)
+        return _Json({"error": exc.code}, exc.status, headers=headers)
 
     def _cors(self, origin: str | None) -> dict[str, str]:
         if origin is None:
@@ -130,13 +135,13 @@ class _Http:
     ) -> Response:
         origin = request.headers.get("origin")
         if not origin_allowed(origin, self.config.allowed_origins):
-            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+            return self._error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
         headers = self._cors(origin)
         try:
             body = await self._body(request)
             result = await action(body, _client_ip(request.client), origin or "")
         except SignInError as exc:
-            return _error(exc, headers)
+            return self._error(exc, headers)
         return _Json(result, 200, headers=headers)
 
     async def challenge(self, request: Request) -> Response:
@@ -156,6 +161,8 @@ class _Http:
                 channel="http",
                 sig_encoding=body.get("sigEncoding"),
             )
+            if self.metrics is not None:
+                self.metrics.signed_in("http")
             return {
                 "token": result.token.token,
                 "tokenType": "Bearer",
@@ -169,7 +176,7 @@ class _Http:
     async def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")
         if origin is None or not origin_allowed(origin, self.config.allowed_origins):
-            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+            return self._error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
         return Response(
             status_code=204,
             headers={
@@ -183,21 +190,35 @@ class _Http:
 
 
 class _ContainErrors:
-    """Answer an unexpected exception with a JSON 500 and keep the connection.
+    """Answer an unexpected exception with a JSON 500 and keep the connection; time requests.
 
     Starlette's outermost middleware re-raises after sending its 500, and uvicorn then closes
     the keep-alive connection, cutting off pipelined requests behind it. Here the exception stops:
     logged once with its traceback, answered 500 if no response had started (a response cut off
     halfway still has to close the connection, so that case is re-raised).
+
+    With ``metrics``, every HTTP request's duration is recorded under its path (the outermost
+    layer, so the figure includes the framework's routing and error handling).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.metrics is None:
+            await self._contain(scope, receive, send)
+            return
+        start = time.perf_counter()
+        try:
+            await self._contain(scope, receive, send)
+        finally:
+            self.metrics.observe(scope["path"], time.perf_counter() - start)
+
+    async def _contain(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -221,9 +242,12 @@ def _buffer_json(data: bytes) -> dict[str, Any]:
 class _WsSession:
     """One WebSocket connection's state machine (challenge-login.md §4.5)."""
 
-    def __init__(self, websocket: WebSocket, service: SignInService) -> None:
+    def __init__(
+        self, websocket: WebSocket, service: SignInService, metrics: Metrics | None
+    ) -> None:
         self.ws = websocket
         self.service = service
+        self.metrics = metrics
         self.config = service.config
         self.ip = _client_ip(websocket.client)
         self.origin = websocket.headers.get("origin") or ""
@@ -245,6 +269,8 @@ class _WsSession:
 
     async def refuse(self, code: str, *, strike: bool = True) -> bool:
         """Send an error frame; at the strike limit close with 1008. True if still open."""
+        if self.metrics is not None:
+            self.metrics.refused(code)
         if not await self.send({"type": "error", "value": code, "code": code}):
             return False
         if strike:
@@ -349,6 +375,8 @@ class _WsSession:
             channel="ws",
             sig_encoding=data.get("sigEncoding"),
         )
+        if self.metrics is not None:
+            self.metrics.signed_in("ws")
         await self.send({"type": "token", "value": result.value})
         await self.close(1000)
         return False
@@ -388,8 +416,25 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """The Starlette app over ``store``; the store is opened and closed by the app's lifespan."""
-    service = SignInService(config, store, signer, api_secret, clock=clock)
-    http = _Http(service)
+    paths = (
+        "/auth/challenge",
+        "/auth/verify",
+        "/healthz",
+        "/readyz",
+        "/livez",
+        "/metrics",
+        "/.well-known/jwks.json",
+    )
+    metrics = Metrics(frozenset(paths)) if config.metrics else None
+    service = SignInService(
+        config,
+        store,
+        signer,
+        api_secret,
+        clock=clock,
+        on_store_error=metrics.store_error if metrics is not None else None,
+    )
+    http = _Http(service, metrics)
 
     readiness = Readiness(store, timeout=config.ready_timeout)
 
@@ -408,13 +453,19 @@ def create_app(
     async def userauth(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.headers.get("origin"), config.allowed_origins):
             origin_refusals.event(repr(websocket.headers.get("origin"))[:100])
+            if metrics is not None:
+                metrics.refused("origin_not_allowed")
             if "websocket.http.response" in websocket.scope.get("extensions", {}):
                 await websocket.send_denial_response(_Json({"error": "origin_not_allowed"}, 403))
             else:
                 await websocket.close(1008)
             return
         await websocket.accept()
-        await _WsSession(websocket, service).run()
+        await _WsSession(websocket, service, metrics).run()
+
+    async def metrics_text(request: Request) -> Response:
+        assert metrics is not None
+        return Response(metrics.render(), 200, headers={"content-type": CONTENT_TYPE})
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         # Starlette logs the traceback; the client gets JSON with no detail.
@@ -440,10 +491,12 @@ def create_app(
             Route("/livez", livez, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             WebSocketRoute("/ws/userauth", userauth),
+            *([Route("/metrics", metrics_text, methods=["GET"])] if metrics is not None else []),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(_ContainErrors)],
+        middleware=[Middleware(_ContainErrors, metrics=metrics)],
         exception_handlers={Exception: internal_error},
     )
     app.state.service = service
+    app.state.metrics = metrics
     return app

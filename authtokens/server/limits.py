@@ -174,6 +174,8 @@ class ConnectionGuard:
         self._all_trusted, self._trusted = _trusted(trusted_proxies)
         self.open: dict[str, int] = {}
         self.total = 0
+        #: Told +1 / -1 as connections open and close (the open-connections metric).
+        self.on_change: Callable[[int], None] | None = None
         self.websockets: dict[str, int] = {}
         self.refused = LogThrottle(
             log, logging.WARNING, "connections refused over the per-address cap"
@@ -208,11 +210,15 @@ class ConnectionGuard:
             return False
         self.open[key] = self.open.get(key, 0) + 1
         self.total += 1
+        if self.on_change is not None:
+            self.on_change(1)
         return True
 
     def release(self, key: str) -> None:
         """Forget one connection from ``key``."""
         self.total -= 1
+        if self.on_change is not None:
+            self.on_change(-1)
         n = self.open.get(key, 0) - 1
         if n > 0:
             self.open[key] = n

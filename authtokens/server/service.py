@@ -96,8 +96,10 @@ class SignInService:
         api_secret: bytes,
         *,
         clock: Callable[[], float] = time.time,
+        on_store_error: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
+        self.on_store_error = on_store_error
         self.store = store
         self.signer = signer
         self.api_secret = api_secret
@@ -105,6 +107,10 @@ class SignInService:
         self.app_key = config.app_key or signer.kid
 
     # -- rate limits ------------------------------------------------------------------------
+
+    def _store_failed(self, operation: str) -> None:
+        if self.on_store_error is not None:
+            self.on_store_error(operation)
 
     @staticmethod
     def _counters(*checks: tuple[str, Limit]) -> list[Counter]:
@@ -167,14 +173,21 @@ class SignInService:
                 channel=channel,
             )
             # The store keeps the record a little past its expiry; `complete` checks the time.
-            if attempt == 0:
-                done = await self.store.put_new_limited(
-                    record.id, record.to_bytes(), lifetime + 5, counters
-                )
-                self._check(done)
-                stored = done.stored
-            else:  # an id collision (never seen): the request was counted already
-                stored = await self.store.put_new(record.id, record.to_bytes(), lifetime + 5)
+            try:
+                if attempt == 0:
+                    done = await self.store.put_new_limited(
+                        record.id, record.to_bytes(), lifetime + 5, counters
+                    )
+                else:  # an id collision (never seen): the request was counted already
+                    done = Limited(
+                        [],
+                        stored=await self.store.put_new(record.id, record.to_bytes(), lifetime + 5),
+                    )
+            except Exception:
+                self._store_failed("put_new_limited")
+                raise
+            self._check(done)
+            stored = done.stored
             if stored:
                 log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
                 return IssuedChallenge(record, message)
@@ -212,12 +225,18 @@ class SignInService:
         if signature is None:
             raise InvalidRequestError("signature is required")
         limits = self.config.rate_limits
-        done = await self.store.take_limited(
-            challenge_id,
-            self._counters(("verify-ip:" + ip, limits.verify_ip)),
-            owner_field="key_id",
-            owner_counters=self._counters(("verify-key:" + OWNER + "@" + ip, limits.verify_key)),
-        )
+        try:
+            done = await self.store.take_limited(
+                challenge_id,
+                self._counters(("verify-ip:" + ip, limits.verify_ip)),
+                owner_field="key_id",
+                owner_counters=self._counters(
+                    ("verify-key:" + OWNER + "@" + ip, limits.verify_key)
+                ),
+            )
+        except Exception:
+            self._store_failed("take_limited")
+            raise
         self._check(done)  # over the per-key limit, the challenge is spent (as a failed attempt)
         raw = done.record
         if raw is None:
@@ -247,7 +266,11 @@ class SignInService:
             log.info("sign-in refused key=%s ip=%s: bad signature", record.key_id, ip)
             raise
         key = replace(key, public_key=public_key)
-        user = await self.store.record_user(key.key_id, key.key_type)
+        try:
+            user = await self.store.record_user(key.key_id, key.key_type)
+        except Exception:
+            self._store_failed("record_user")
+            raise
         token = self.signer.issue(key.key_id, now=now)
         msg = token.expires_iso
         value = {
