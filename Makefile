@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
+.PHONY: frontend install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,22 @@ typecheck: $(STAMP)
 
 # The Redis store tests need a redis-server: tools/ensure-redis.sh finds or installs one. Under
 # CI they must run, so a missing redis-server fails the build instead of skipping.
-pytest: $(STAMP)
+# The browser tests need Chromium (tools/ensure-chromium.sh finds or installs Debian's package)
+# and the example front end bundled from npm (the frontend target). Same rule: required under CI.
+pytest: $(STAMP) frontend
 	redis=$$(bash tools/ensure-redis.sh) || { [ -z "$$CI" ] || exit 1; echo "redis-server unavailable: Redis tests will be skipped"; }; \
-	AUTHTOKENS_REDIS_SERVER="$$redis" $(BIN)/pytest
+	chromium=$$(bash tools/ensure-chromium.sh) || { [ -z "$$CI" ] || exit 1; echo "chromium unavailable: browser tests will be skipped"; }; \
+	AUTHTOKENS_REDIS_SERVER="$$redis" AUTHTOKENS_CHROMIUM="$$chromium" $(BIN)/pytest
+
+# The example apps' front end: the real @stacks/connect 8, bundled by esbuild (not committed).
+FRONTEND := examples/frontend
+$(FRONTEND)/dist/signin.js: $(FRONTEND)/package-lock.json $(FRONTEND)/src/signin.js
+	cd $(FRONTEND) && npm ci --silent --no-audit --no-fund && npm run build --silent
+
+frontend:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FRONTEND)/dist/signin.js; \
+	elif [ -n "$$CI" ]; then echo "npm is required under CI to build the example front end" >&2; exit 1; \
+	else echo "npm unavailable: the Connect 8 browser tests will be skipped"; fi
 
 test: lint typecheck pytest
 
@@ -64,4 +77,4 @@ soak: $(STAMP)
 	$(BIN)/python tools/soak.py --start-server $(SOAK_ARGS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(FRONTEND)/node_modules $(FRONTEND)/dist .mypy_cache .pytest_cache .ruff_cache

@@ -59,7 +59,13 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │       ├── ChallengeExpiredError    "challenge_expired"      401 (unknown, expired or spent)
     │       ├── SignatureRejectedError   "invalid_signature"      401
     │       ├── ChallengePendingError    "challenge_pending"      409 (WebSocket only)
-    │       └── NoChallengeError         "no_challenge"           409 (WebSocket only)
+    │       ├── NoChallengeError         "no_challenge"           409 (WebSocket only)
+    │       ├── NotSignedInError         "not_signed_in"          401 (integrations: no session)
+    │       ├── AccountTakenError        "account_taken"          409 (linked to another user)
+    │       ├── AccountNotLinkedError    "account_not_linked"     404
+    │       ├── LastAccountError         "last_account"           409 (would leave no way in)
+    │       ├── LoginExpiredError        "login_expired"          400 (no pending legacy login)
+    │       └── LegacyLoginDisabledError "legacy_disabled"        404 (no authenticator set)
     ├── UsageError                       "usage"
     │   ├── InvalidKeyError              "invalid_key"
     │   ├── InvalidEncodingError         "invalid_encoding"
@@ -81,6 +87,8 @@ server's clients only ever see the code; its messages are for the server's log.
 from __future__ import annotations
 
 __all__ = [
+    "AccountNotLinkedError",
+    "AccountTakenError",
     "AddressMismatchError",
     "AuthTokenError",
     "ChainMismatchError",
@@ -106,7 +114,10 @@ __all__ = [
     "InvalidTokenError",
     "IssuedInFutureError",
     "IssuerMismatchError",
+    "LastAccountError",
+    "LegacyLoginDisabledError",
     "LifetimeTooLongError",
+    "LoginExpiredError",
     "MalformedClarityValueError",
     "MalformedMessageError",
     "MalformedTokenError",
@@ -119,6 +130,7 @@ __all__ = [
     "NoChallengeError",
     "NonceMismatchError",
     "NonceUnknownError",
+    "NotSignedInError",
     "NotYetValidError",
     "OriginMismatchError",
     "OriginNotAllowedError",
@@ -575,3 +587,48 @@ class UnsupportedMethodError(UsageError):
     """The wallet does not implement the requested SIP-030 method."""
 
     code = "unsupported_method"
+
+
+# --- web framework integrations (issue 12): sessions, users, the legacy redirect flow ---------
+
+
+class NotSignedInError(SignInError):
+    """No live session: no cookie or bearer token, or one that expired or was logged out."""
+
+    code = "not_signed_in"
+    status = 401
+
+
+class AccountTakenError(SignInError):
+    """The address (or legacy identity) is already linked to another user."""
+
+    code = "account_taken"
+    status = 409
+
+
+class AccountNotLinkedError(SignInError):
+    """The account to unlink is not linked to the signed-in user."""
+
+    code = "account_not_linked"
+    status = 404
+
+
+class LastAccountError(SignInError):
+    """Unlinking the user's only account would leave no way to sign in."""
+
+    code = "last_account"
+    status = 409
+
+
+class LoginExpiredError(SignInError):
+    """The legacy callback has no pending login for this browser (expired, used or foreign)."""
+
+    code = "login_expired"
+    status = 400
+
+
+class LegacyLoginDisabledError(SignInError):
+    """The legacy authRequest flow is off: no authenticator URL is configured."""
+
+    code = "legacy_disabled"
+    status = 404

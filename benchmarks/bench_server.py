@@ -235,8 +235,10 @@ def start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], st
     """A throwaway redis-server on a free port (no persistence); its process and URL."""
     rport = free_port()
     proc = subprocess.Popen(
-        [binary, "--port", str(rport), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        + ["--dir", str(workdir)],
+        [
+            *(binary, "--port", str(rport), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
+        ],
         stdout=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 10

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_server import (  # noqa: E402
+from bench_server import (
     FIXED,
     LIMITS,
     REPO,

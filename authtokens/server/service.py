@@ -39,7 +39,7 @@ from ..errors import (
     SignatureRejectedError,
 )
 from ..hashes import sha256
-from ..stores.base import OWNER, Counter, Limited, Store, UserRecord
+from ..stores.base import OWNER, Counter, Limited, Store, UserRecord, first_over
 from .config import Limit, ServerConfig
 from .session import IssuedToken, TokenSigner, textile_api_sig
 
@@ -111,6 +111,22 @@ class SignInService:
     def _store_failed(self, operation: str) -> None:
         if self.on_store_error is not None:
             self.on_store_error(operation)
+
+    async def _limit(self, *checks: tuple[str, Limit]) -> None:
+        """Count one request against each ``(counter name, limit)``; `RateLimitedError` when
+        one is over (a round trip of its own: the sign-in steps fold theirs into their store
+        call, `put_new_limited` / `take_limited`)."""
+        active = self._counters(*checks)
+        if not active:
+            return
+        try:
+            counts = await self.store.hit([(name, window) for name, window, _ in active])
+        except Exception:
+            self._store_failed("hit")
+            raise
+        over = first_over(active, counts)
+        if over is not None:
+            raise RateLimitedError(f"rate limit {over.split(':', 1)[0]} exceeded")
 
     @staticmethod
     def _counters(*checks: tuple[str, Limit]) -> list[Counter]:

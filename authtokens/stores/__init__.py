@@ -22,7 +22,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgumentError
-from .base import Clock, Store, UserRecord, window_key
+from .base import AccountStore, Clock, LinkedAccount, Store, UnlinkResult, UserRecord, window_key
 from .memory import MemoryStore
 
 if TYPE_CHECKING:
@@ -30,13 +30,16 @@ if TYPE_CHECKING:
     from .sqlite import SQLiteReplayCache, SqliteStore
 
 __all__ = [
+    "AccountStore",
     "Clock",
+    "LinkedAccount",
     "MemoryStore",
     "RedisReplayCache",
     "RedisStore",
     "SQLiteReplayCache",
     "SqliteStore",
     "Store",
+    "UnlinkResult",
     "UserRecord",
     "open_store",
     "window_key",
@@ -56,7 +59,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-def open_store(url: str, *, clock: Clock = time.time) -> Store:
+def open_store(url: str, *, clock: Clock = time.time) -> AccountStore:
     """A store for ``memory``, ``sqlite:///path`` or ``redis://host:port/db`` (not yet opened).
 
     Raises `InvalidArgumentError` for other URLs.

@@ -28,14 +28,17 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 __all__ = [
     "OWNER",
+    "AccountStore",
     "Clock",
     "Counter",
     "Limited",
+    "LinkedAccount",
     "Store",
+    "UnlinkResult",
     "UserRecord",
     "first_over",
     "owner_name",
@@ -150,3 +153,56 @@ def window_key(name: str, window: int, now: float) -> tuple[str, float]:
     """The counter key of the current fixed window and the time that window ends."""
     index = int(now // window)
     return f"{name}:{window}:{index}", (index + 1) * window
+
+
+# --- sessions and linked accounts (`authtokens.integrations`) --------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAccount:
+    """An address (or, for the legacy flow, a DID) linked to an application user.
+
+    ``account_id`` is the CAIP-10 id (``stacks:1:SP…``) of a Sign-In with Stacks address, or the
+    ``did:btc-addr:`` of a legacy identity; ``chain_id`` is None for the latter.
+    """
+
+    account_id: str
+    user_id: str
+    address: str
+    chain_id: int | None
+    method: str
+    first_seen: float
+    last_seen: float
+
+
+#: What `AccountStore.unlink_account` did.
+UnlinkResult = Literal["unlinked", "not_linked", "last_account"]
+
+
+class AccountStore(Store, Protocol):
+    """A `Store` that also keeps live records readable without consuming them (sessions) and
+    the accounts linked to users. Every backend of `authtokens.stores` implements it.
+
+    - `get` reads a record written by `put_new` without taking it (None once expired);
+    - `link_account` is atomic: an account belongs to at most one user, whoever links it first;
+    - `unlink_account` never removes a user's last account (it could not sign in again).
+    """
+
+    async def get(self, key: str) -> bytes | None:
+        """The live record under ``key`` (written by `put_new`), left in place."""
+
+    async def link_account(
+        self, account_id: str, user_id: str, *, address: str, chain_id: int | None, method: str
+    ) -> LinkedAccount:
+        """Link ``account_id`` to ``user_id`` unless another user holds it; on a repeat link by
+        the same user advance ``last_seen`` and ``method``. Returns the stored link, whose
+        ``user_id`` is the other user's when the account was already taken."""
+
+    async def get_account(self, account_id: str) -> LinkedAccount | None:
+        """The link of ``account_id``, if any."""
+
+    async def user_accounts(self, user_id: str) -> list[LinkedAccount]:
+        """Every account linked to ``user_id``, oldest first."""
+
+    async def unlink_account(self, account_id: str, user_id: str) -> UnlinkResult:
+        """Remove the link if ``user_id`` holds it and has another account."""

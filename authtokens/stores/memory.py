@@ -6,7 +6,17 @@ import asyncio
 import time
 from collections.abc import Sequence
 
-from .base import Clock, Counter, Limited, UserRecord, first_over, owner_name, window_key
+from .base import (
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 
 __all__ = ["MemoryStore"]
 
@@ -20,6 +30,7 @@ class MemoryStore:
         self._challenges: dict[str, tuple[bytes, float]] = {}
         self._users: dict[str, UserRecord] = {}
         self._counters: dict[str, tuple[int, float]] = {}
+        self._accounts: dict[str, LinkedAccount] = {}
         self._meta: dict[str, bytes] = {}
         self._ops = 0
 
@@ -134,6 +145,49 @@ class MemoryStore:
         """See `Store.hit`."""
         async with self._lock:
             return self._hit(counters)
+
+    # --- sessions and linked accounts (`AccountStore`) --------------------------------------
+
+    async def get(self, key: str) -> bytes | None:
+        """See `AccountStore.get`."""
+        entry = self._challenges.get(key)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        return entry[0]
+
+    async def link_account(
+        self, account_id: str, user_id: str, *, address: str, chain_id: int | None, method: str
+    ) -> LinkedAccount:
+        """See `AccountStore.link_account`."""
+        async with self._lock:
+            now = self._clock()
+            old = self._accounts.get(account_id)
+            if old is not None and old.user_id != user_id:
+                return old
+            first = old.first_seen if old is not None else now
+            link = LinkedAccount(account_id, user_id, address, chain_id, method, first, now)
+            self._accounts[account_id] = link
+            return link
+
+    async def get_account(self, account_id: str) -> LinkedAccount | None:
+        """See `AccountStore.get_account`."""
+        return self._accounts.get(account_id)
+
+    async def user_accounts(self, user_id: str) -> list[LinkedAccount]:
+        """See `AccountStore.user_accounts`."""
+        links = [a for a in self._accounts.values() if a.user_id == user_id]
+        return sorted(links, key=lambda a: (a.first_seen, a.account_id))
+
+    async def unlink_account(self, account_id: str, user_id: str) -> UnlinkResult:
+        """See `AccountStore.unlink_account`."""
+        async with self._lock:
+            link = self._accounts.get(account_id)
+            if link is None or link.user_id != user_id:
+                return "not_linked"
+            if sum(1 for a in self._accounts.values() if a.user_id == user_id) <= 1:
+                return "last_account"
+            del self._accounts[account_id]
+            return "unlinked"
 
     async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
         """See `Store.claim_meta`."""

@@ -25,7 +25,18 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..errors import InvalidArgumentError, StoreNotOpenError
-from .base import OWNER, Clock, Counter, Limited, UserRecord, first_over, owner_name, window_key
+from .base import (
+    OWNER,
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 
 __all__ = ["RedisReplayCache", "RedisStore"]
 
@@ -97,6 +108,29 @@ end
 return out
 """
 
+# KEYS: account hash, the user's account set. ARGV: account id, user, address, chain, method, now.
+_LINK = """
+local owner = redis.call('HGET', KEYS[1], 'user_id')
+if not owner then
+    redis.call('HSET', KEYS[1], 'user_id', ARGV[2], 'address', ARGV[3], 'chain_id', ARGV[4],
+               'method', ARGV[5], 'first_seen', ARGV[6], 'last_seen', ARGV[6])
+    redis.call('SADD', KEYS[2], ARGV[1])
+elseif owner == ARGV[2] then
+    redis.call('HSET', KEYS[1], 'method', ARGV[5], 'last_seen', ARGV[6])
+end
+return redis.call('HMGET', KEYS[1], 'user_id', 'address', 'chain_id', 'method', 'first_seen',
+                  'last_seen')
+"""
+
+# KEYS: account hash, the user's account set. ARGV: account id, user.
+_UNLINK = """
+if redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[2] then return 0 end
+if redis.call('SCARD', KEYS[2]) <= 1 then return -1 end
+redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+"""
+
 
 class RedisStore:
     """`Store` on Redis (see the module doc). Keys live under ``prefix``."""
@@ -114,6 +148,8 @@ class RedisStore:
         self._hit_script: Any = None
         self._put_script: Any = None
         self._take_script: Any = None
+        self._link_script: Any = None
+        self._unlink_script: Any = None
 
     @property
     def redis(self) -> Any:
@@ -127,6 +163,8 @@ class RedisStore:
         self._hit_script = self._redis.register_script(_HIT)
         self._put_script = self._redis.register_script(_PUT_NEW_LIMITED)
         self._take_script = self._redis.register_script(_TAKE_LIMITED)
+        self._link_script = self._redis.register_script(_LINK)
+        self._unlink_script = self._redis.register_script(_UNLINK)
         await self._redis.ping()
 
     async def close(self) -> None:
@@ -256,6 +294,72 @@ class RedisStore:
             ttls.append(max(1, int((ends - now) * 1000) + 1000))
         result = await self._hit_script(keys=keys, args=ttls)
         return [int(n) for n in result]
+
+    # --- sessions and linked accounts (`AccountStore`) --------------------------------------
+
+    async def get(self, key: str) -> bytes | None:
+        """See `AccountStore.get`."""
+        value = await self.redis.get(self.prefix + "ch:" + key)
+        return bytes(value) if value is not None else None
+
+    def _account_keys(self, account_id: str, user_id: str) -> list[str]:
+        return [self.prefix + "acct:" + account_id, self.prefix + "uacct:" + user_id]
+
+    @staticmethod
+    def _account(account_id: str, values: Sequence[Any]) -> LinkedAccount:
+        user, address, chain, method, first, last = (
+            v.decode() if isinstance(v, bytes) else v for v in values
+        )
+        return LinkedAccount(
+            account_id,
+            user,
+            address,
+            int(chain) if chain else None,
+            method,
+            float(first),
+            float(last),
+        )
+
+    async def link_account(
+        self, account_id: str, user_id: str, *, address: str, chain_id: int | None, method: str
+    ) -> LinkedAccount:
+        """See `AccountStore.link_account`."""
+        args = [account_id, user_id, address, "" if chain_id is None else str(chain_id), method]
+        values = await self._link_script(
+            keys=self._account_keys(account_id, user_id), args=[*args, repr(self._clock())]
+        )
+        return self._account(account_id, values)
+
+    async def get_account(self, account_id: str) -> LinkedAccount | None:
+        """See `AccountStore.get_account`."""
+        values = await self.redis.hmget(
+            self.prefix + "acct:" + account_id,
+            "user_id",
+            "address",
+            "chain_id",
+            "method",
+            "first_seen",
+            "last_seen",
+        )
+        return None if values[0] is None else self._account(account_id, values)
+
+    async def user_accounts(self, user_id: str) -> list[LinkedAccount]:
+        """See `AccountStore.user_accounts`."""
+        ids = sorted(
+            m.decode() for m in await self.redis.smembers(self.prefix + "uacct:" + user_id)
+        )
+        links = [await self.get_account(account_id) for account_id in ids]
+        found = [a for a in links if a is not None and a.user_id == user_id]
+        return sorted(found, key=lambda a: (a.first_seen, a.account_id))
+
+    async def unlink_account(self, account_id: str, user_id: str) -> UnlinkResult:
+        """See `AccountStore.unlink_account`."""
+        done = await self._unlink_script(
+            keys=self._account_keys(account_id, user_id), args=[account_id, user_id]
+        )
+        if int(done) == 1:
+            return "unlinked"
+        return "not_linked" if int(done) == 0 else "last_account"
 
 
 class RedisReplayCache:

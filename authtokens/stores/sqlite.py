@@ -33,7 +33,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..errors import InvalidArgumentError, StoreNotOpenError
-from .base import Clock, Counter, Limited, UserRecord, first_over, owner_name, window_key
+from .base import (
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 
 __all__ = ["SQLiteReplayCache", "SqliteStore", "connect"]
 
@@ -54,6 +64,11 @@ CREATE TABLE IF NOT EXISTS counters (
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS challenges_expiry ON challenges (expires_at);
 CREATE INDEX IF NOT EXISTS counters_expiry ON counters (expires_at);
+CREATE TABLE IF NOT EXISTS accounts (
+    account_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, address TEXT NOT NULL,
+    chain_id INTEGER, method TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS accounts_user ON accounts (user_id, first_seen);
 """
 _PURGE_EVERY = 1024
 
@@ -320,6 +335,89 @@ class SqliteStore:
         if not counters:
             return []
         return await self._run(self._hit, counters)
+
+    # --- sessions and linked accounts (`AccountStore`) --------------------------------------
+
+    def _get(self, key: str) -> bytes | None:
+        row = self.db.execute(
+            "SELECT record FROM challenges WHERE id = ? AND expires_at > ?", (key, self._clock())
+        ).fetchone()
+        return bytes(row[0]) if row else None
+
+    async def get(self, key: str) -> bytes | None:
+        """See `AccountStore.get`."""
+        return await self._run(self._get, key)
+
+    def _link(
+        self, account_id: str, user_id: str, address: str, chain_id: int | None, method: str
+    ) -> LinkedAccount:
+        now = self._clock()
+        # One statement: insert, or refresh the link only when this user already holds it.
+        row = self.db.execute(
+            "INSERT INTO accounts ("
+            "account_id, user_id, address, chain_id, method, first_seen, last_seen"
+            ") VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (account_id) DO UPDATE SET last_seen = excluded.last_seen, "
+            "method = excluded.method WHERE accounts.user_id = excluded.user_id "
+            "RETURNING account_id, user_id, address, chain_id, method, first_seen, last_seen",
+            (account_id, user_id, address, chain_id, method, now, now),
+        ).fetchone()
+        if row is None:
+            row = self.db.execute(
+                "SELECT account_id, user_id, address, chain_id, method, first_seen, last_seen "
+                "FROM accounts WHERE account_id = ?",
+                (account_id,),
+            ).fetchone()
+        return LinkedAccount(*row)
+
+    async def link_account(
+        self, account_id: str, user_id: str, *, address: str, chain_id: int | None, method: str
+    ) -> LinkedAccount:
+        """See `AccountStore.link_account`."""
+        return await self._run(self._link, account_id, user_id, address, chain_id, method)
+
+    def _get_account(self, account_id: str) -> LinkedAccount | None:
+        row = self.db.execute(
+            "SELECT account_id, user_id, address, chain_id, method, first_seen, last_seen "
+            "FROM accounts WHERE account_id = ?",
+            (account_id,),
+        ).fetchone()
+        return LinkedAccount(*row) if row else None
+
+    async def get_account(self, account_id: str) -> LinkedAccount | None:
+        """See `AccountStore.get_account`."""
+        return await self._run(self._get_account, account_id)
+
+    def _user_accounts(self, user_id: str) -> list[LinkedAccount]:
+        rows = self.db.execute(
+            "SELECT account_id, user_id, address, chain_id, method, first_seen, last_seen "
+            "FROM accounts WHERE user_id = ? "
+            "ORDER BY first_seen, account_id",
+            (user_id,),
+        ).fetchall()
+        return [LinkedAccount(*row) for row in rows]
+
+    async def user_accounts(self, user_id: str) -> list[LinkedAccount]:
+        """See `AccountStore.user_accounts`."""
+        return await self._run(self._user_accounts, user_id)
+
+    def _unlink(self, account_id: str, user_id: str) -> UnlinkResult:
+        # The count is part of the DELETE, so two concurrent unlinks cannot remove the last two.
+        cur = self.db.execute(
+            "DELETE FROM accounts WHERE account_id = ? AND user_id = ? "
+            "AND (SELECT count(*) FROM accounts WHERE user_id = ?) > 1",
+            (account_id, user_id, user_id),
+        )
+        if cur.rowcount == 1:
+            return "unlinked"
+        held = self.db.execute(
+            "SELECT 1 FROM accounts WHERE account_id = ? AND user_id = ?", (account_id, user_id)
+        ).fetchone()
+        return "last_account" if held else "not_linked"
+
+    async def unlink_account(self, account_id: str, user_id: str) -> UnlinkResult:
+        """See `AccountStore.unlink_account`."""
+        return await self._run(self._unlink, account_id, user_id)
 
     def _claim_meta(self, name: str, value: bytes, replace: bool) -> bytes:
         conflict = "DO UPDATE SET value = excluded.value" if replace else "DO NOTHING"

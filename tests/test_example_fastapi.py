@@ -1,0 +1,217 @@
+"""`examples/fastapi_app.py` started as a newcomer starts it (a subprocess, a free port, state in
+its working directory), then both sign-in flows over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from integration_helpers import (
+    ADDRESS,
+    answer_auth_request,
+    reference_auth_response,
+    reference_missing,
+    reference_siws_sign_in,
+    siws_sign_in,
+    wallet_account,
+)
+from server_helpers import free_port, wait_http
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def running(
+    argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
+) -> Iterator[None]:
+    """A process of ours on 127.0.0.1, until the block ends."""
+    log = (workdir / f"{Path(argv[1]).stem}.log").open("wb")
+    proc = subprocess.Popen(
+        argv, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=env or dict(os.environ)
+    )
+    try:
+        wait_http(health, proc=proc)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def start_example(workdir: Path, authenticator: str) -> tuple[str, AbstractContextManager[None]]:
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
+        env.pop(name, None)
+    env["AUTH_AUTHENTICATOR"] = authenticator
+    script = str(ROOT / "examples" / "fastapi_app.py")
+    base = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)]
+    return base, running(argv, workdir, base + "/healthz", env)
+
+
+@pytest.fixture
+def example(tmp_path: Path) -> Iterator[str]:
+    base, process = start_example(tmp_path, "http://127.0.0.1:8800/auth")
+    with process:
+        yield base
+    assert (tmp_path / "authtokens-fastapi.db").exists()  # state on disk, in the cwd
+
+
+def test_example_siws_over_http(example: str) -> None:
+    host = example.removeprefix("http://")
+    with httpx.Client(base_url=example) as browser:
+        home = browser.get("/")
+        assert 'id="siws-button"' in home.text
+        assert 'id="logout-button"' in home.text
+        assert 'id="auth-status"' in home.text
+        assert 'src="/static/signin.js"' in home.text
+        assert 'data-signed-in="false"' in home.text
+        answer = siws_sign_in(browser, origin=example, domain=host, uri=example)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
+        home = browser.get("/")
+        user = re.search(r'<dl id="user"[^>]*>(.*?)</dl>', home.text)
+        assert user is not None
+        assert ADDRESS in user.group(1)
+        cookie = browser.cookies["authtokens_session"]
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+    with httpx.Client(base_url=example) as later:
+        later.cookies.set("authtokens_session", cookie)
+        assert later.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert later.get("/auth/session", headers=bearer).status_code == 401
+
+
+def test_example_refuses_another_domain(example: str) -> None:
+    with httpx.Client(base_url=example) as browser:
+        answer = siws_sign_in(browser, origin=example, domain="evil.example", uri=example)
+        assert (answer.status_code, answer.json()) == (401, {"error": "domain_mismatch"})
+
+
+def test_example_legacy_flow_over_http(example: str) -> None:
+    account = wallet_account()
+    with httpx.Client(base_url=example) as browser:
+        start = browser.get("/auth/stacks/login", params={"next": "/"})
+        assert start.status_code == 303
+        location = start.headers["location"]
+        assert location.startswith("http://127.0.0.1:8800/auth?authRequest=")
+        response = answer_auth_request(location, account)
+        back = browser.get("/auth/stacks/callback", params={"authResponse": response})
+        assert back.status_code == 303, back.text
+        assert back.headers["location"] == "/"
+        user = browser.get("/auth/session").json()["user"]
+        assert user["did"] == "did:btc-addr:" + account.identity_address
+        assert user["stxAddress"] == account.stx_address(testnet=False)
+        assert account.identity_address in browser.get("/").text
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+
+
+_NO_REFERENCE = reference_missing()
+needs_reference = pytest.mark.skipif(
+    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
+)
+
+
+@needs_reference
+def test_example_signs_in_what_the_reference_signed(example: str) -> None:
+    """Done-when of issue 12: a SIWS message signed by @stacks/transactions and an
+    authResponse made by @stacks/wallet-sdk 7 sign in; logout ends cookie and bearer."""
+    host = example.removeprefix("http://")
+    with httpx.Client(base_url=example) as browser:
+        answer = reference_siws_sign_in(browser, origin=example, domain=host, uri=example)
+        assert answer.status_code == 200, answer.text
+        token = answer.json()["token"]
+        assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
+        cookie = browser.cookies["authtokens_session"]
+        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
+        assert browser.get("/auth/session").status_code == 401
+        browser.cookies.set("authtokens_session", cookie)
+        assert browser.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert browser.get("/auth/session", headers=bearer).status_code == 401
+    account = wallet_account()
+    with httpx.Client(base_url=example) as browser:
+        start = browser.get("/auth/stacks/login")
+        response = reference_auth_response(start.headers["location"])
+        back = browser.get("/auth/stacks/callback", params={"authResponse": response})
+        assert back.status_code == 303, back.text
+        user = browser.get("/auth/session").json()["user"]
+        assert user["did"] == "did:btc-addr:" + account.identity_address
+        assert user["stxAddress"] == account.stx_address(testnet=False)
+
+
+def test_example_with_the_dev_wallet(tmp_path: Path) -> None:
+    """The legacy link, followed through `authtokens wallet --auto-approve` and back."""
+    wallet_port = free_port()
+    wallet = f"http://127.0.0.1:{wallet_port}"
+    argv = [sys.executable, "-m", "authtokens", "wallet", "--auto-approve"]
+    argv += ["--port", str(wallet_port), "--key-file", str(tmp_path / "wallet.json")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    base, app = start_example(tmp_path, wallet + "/auth")
+    with (
+        running(argv, tmp_path, wallet + "/provider.js", env),
+        app,
+        httpx.Client(base_url=base, follow_redirects=True) as browser,
+    ):
+        home = browser.get("/auth/stacks/login", params={"next": "/"})
+        assert home.status_code == 200
+        assert [str(r.url).split("?")[0] for r in home.history] == [
+            base + "/auth/stacks/login",
+            wallet + "/auth",
+            base + "/auth/stacks/callback",
+        ]
+        user = browser.get("/auth/session").json()["user"]
+        assert user["method"] == "legacy"
+        assert user["identityAddress"] in home.text  # the page shows who signed in
+
+
+def test_example_page_escapes_what_it_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The profile's STX address is the wallet's claim: whatever it holds is shown as text."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fastapi_example", ROOT / "examples" / "fastapi_app.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    from authtokens.integrations import AuthConfig, Session
+
+    hostile = '"><img src=x onerror=alert(1)>'
+    session = Session(
+        id="s",
+        user_id="u",
+        method="legacy",
+        account_id="did:btc-addr:1X",
+        address="1X",
+        chain_id=None,
+        created_at=0,
+        expires_at=1,
+        identity_address="1X",
+        did="did:btc-addr:1X",
+        stx_address=hostile,
+    )
+    monkeypatch.setenv(
+        "AUTH_DEV_PROVIDER", 'http://127.0.0.1:8800/provider.js"><script>x()</script>'
+    )
+    page = module.page(AuthConfig(domain="a.example.com", uri="http://a.example.com"), session)
+    assert "<img" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<script>x()" not in page
+    assert 'src="http://127.0.0.1:8800/provider.js&quot;&gt;&lt;script&gt;' in page
