@@ -131,3 +131,33 @@ def test_graceful_shutdown_finishes_sign_ins_and_keeps_challenges(tmp_path: Path
     assert {"time", "level", "logger", "pid", "message"} <= set(records[0])
     assert len({r["pid"] for r in records}) == 3  # the supervisor and two workers
     assert any("shutting down 2 workers" in r["message"] for r in records)
+
+
+def test_shared_socket_gives_connections_tcp_nodelay() -> None:
+    """asyncio turns Nagle off only for sockets that name IPPROTO_TCP; a proto-0 listening
+    socket (uvicorn's --workers) leaves keep-alive clients waiting on delayed ACKs."""
+    import asyncio
+
+    from authtokens.server.workers import bind_socket
+
+    sock = bind_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    seen: list[int] = []
+
+    async def run() -> None:
+        async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            raw = writer.get_extra_info("socket")
+            seen.append(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(handle, sock=sock)
+        _, writer = await asyncio.open_connection("127.0.0.1", port)
+        for _ in range(100):
+            if seen:
+                break
+            await asyncio.sleep(0.01)
+        writer.close()
+        server.close()
+
+    asyncio.run(run())
+    assert seen == [1]

@@ -84,6 +84,10 @@ def _client_ip(scope_client: Any) -> str:
     return str(scope_client.host) if scope_client else "unknown"
 
 
+def _error(exc: SignInError, headers: dict[str, str]) -> Response:
+    return _Json({"error": exc.code}, exc.status, headers=headers)
+
+
 class _Http:
     """The two JSON endpoints and their shared checks."""
 
@@ -95,7 +99,7 @@ class _Http:
     def _error(self, exc: SignInError, headers: dict[str, str]) -> Response:
         if self.metrics is not None:
             self.metrics.refused(exc.code)
-        return _Json({"error": exc.code}, exc.status, headers=headers)
+        return _error(exc, headers)
 
     def _cors(self, origin: str | None) -> dict[str, str]:
         if origin is None:

@@ -40,7 +40,10 @@ _STARTUP_GRACE = 2.0  # a worker that exits sooner than this after its start fai
 def bind_socket(host: str, port: int, *, backlog: int = 2048) -> socket.socket:
     """A listening TCP socket on ``host:port`` (IPv6 if ``host`` is one), shared by the workers."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP named explicitly: asyncio sets TCP_NODELAY only on connections whose socket
+    # says so, and a socket made with proto 0 (as uvicorn's own --workers makes it) leaves
+    # Nagle on, so a keep-alive client's next request waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(backlog)
