@@ -44,13 +44,17 @@ STEPS: list[tuple[str, list[tuple[str, str]]]] = [
     ("request JSON parsing", [("authtokens/jsjson.py", "loads")]),
     ("key parsing", [("challenge/keys.py", "parse_client_key")]),
     (
-        "rate limits (incl. their store round trips)",
+        "rate limits (separate round trips)",
         [("server/service.py", "_limit"), ("server/service.py", "_hits")],
     ),
     (
-        "store operations",
+        "store operations (with the rate limits folded in, after)",
         [
             ("stores/sqlite.py", "put_new"),
+            ("stores/sqlite.py", "put_new_limited"),
+            ("stores/sqlite.py", "take_limited"),
+            ("stores/redis.py", "put_new_limited"),
+            ("stores/redis.py", "take_limited"),
             ("stores/sqlite.py", "take"),
             ("stores/sqlite.py", "record_user"),
             ("stores/sqlite.py", "issue"),
