@@ -8,7 +8,7 @@ when it is made (`RedisStore` raises ``ImportError``, `RedisReplayCache` an
 command; ``GETDEL`` (Redis >= 6.2) consumes it, so exactly one caller gets the value and an
 expired key reads as nil. Counters are one Lua script (INCR, then PEXPIRE on the first hit) for
 all of a request's windows; users are hashes (``HSETNX first_seen``, ``HSET last_seen``,
-``HINCRBY``) in one MULTI.
+``HINCRBY``) in one Lua script.
 
 The combined steps are one Lua script each, so one round trip: `RedisStore.put_new_limited`
 counts the request's windows and, if none is over its limit, ``SET NX PX``;
@@ -48,6 +48,14 @@ for i, key in ipairs(KEYS) do
     out[i] = n
 end
 return out
+"""
+
+# KEYS: the user's hash. ARGV: now, key type. Returns first seen, last seen, sign-ins.
+_RECORD_USER = """
+redis.call('HSETNX', KEYS[1], 'first_seen', ARGV[1])
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1], 'key_type', ARGV[2])
+local n = redis.call('HINCRBY', KEYS[1], 'sign_ins', 1)
+return {redis.call('HGET', KEYS[1], 'first_seen'), ARGV[1], n}
 """
 
 # KEYS: n counters, then the challenge. ARGV: n expiries (ms), n limits, record, ttl (ms).
@@ -147,6 +155,7 @@ class RedisStore:
         self._redis: Any = None
         self._hit_script: Any = None
         self._put_script: Any = None
+        self._user_script: Any = None
         self._take_script: Any = None
         self._link_script: Any = None
         self._unlink_script: Any = None
@@ -162,6 +171,7 @@ class RedisStore:
         self._redis = self._aioredis.from_url(self.url, decode_responses=False)
         self._hit_script = self._redis.register_script(_HIT)
         self._put_script = self._redis.register_script(_PUT_NEW_LIMITED)
+        self._user_script = self._redis.register_script(_RECORD_USER)
         self._take_script = self._redis.register_script(_TAKE_LIMITED)
         self._link_script = self._redis.register_script(_LINK)
         self._unlink_script = self._redis.register_script(_UNLINK)
@@ -193,15 +203,11 @@ class RedisStore:
         return bytes(value) if value is not None else None
 
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
-        """See `Store.record_user`."""
-        key = self.prefix + "user:" + key_id
+        """See `Store.record_user` (one Lua script)."""
         now = repr(self._clock())
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, "first_seen", now)
-            pipe.hset(key, mapping={"last_seen": now, "key_type": key_type})
-            pipe.hincrby(key, "sign_ins", 1)
-            pipe.hmget(key, "first_seen", "last_seen", "sign_ins")
-            *_, (first, last, count) = await pipe.execute()
+        first, last, count = await self._user_script(
+            keys=[self.prefix + "user:" + key_id], args=[now, key_type]
+        )
         return UserRecord(key_id, key_type, float(first), float(last), int(count))
 
     async def get_user(self, key_id: str) -> UserRecord | None:
