@@ -126,7 +126,9 @@ def test_graceful_shutdown_finishes_sign_ins_and_keeps_challenges(tmp_path: Path
         assert verify_session_token(r.json()["token"], jwks, issuer=URI, audience=URI).sub == (
             "ed25519:" + libp2p
         )
-    lines = next(tmp_path.glob("server-*.log")).read_text().splitlines()
+    args = [str(a) for a in started[0].args]  # type: ignore[union-attr]
+    first_log = tmp_path / f"server-{args[args.index('--port') + 1]}.log"
+    lines = first_log.read_text().splitlines()
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert {"time", "level", "logger", "pid", "message"} <= set(records[0])
     assert len({r["pid"] for r in records}) == 3  # the supervisor and two workers

@@ -284,3 +284,47 @@ def test_sqlite_take_limited_under_another_writer(tmp_path: Path) -> None:
             await store.close()
 
     assert asyncio.run(run()) == Limited([1], None, record=_record("k"))
+
+
+def test_redis_batches_survive_a_script_flush(redis_url: str) -> None:
+    """Calls made together share one pipeline of EVALSHAs; after SCRIPT FLUSH (a Redis
+    restart) each NOSCRIPT reply is retried with the script loaded, lone calls and batches."""
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> None:
+        store = RedisStore(redis_url, prefix="flush:")
+        await store.open()
+        try:
+            for size in (1, 20):
+                await store.redis.script_flush()
+                done = await asyncio.gather(
+                    *(store.put_new_limited(f"f{size}-{i}", b"r", 30, []) for i in range(size))
+                )
+                assert all(d.stored for d in done)
+                await store.redis.script_flush()
+                taken = await asyncio.gather(
+                    *(store.take_limited(f"f{size}-{i}", [("ip", 60, 99)]) for i in range(size))
+                )
+                assert [t.record for t in taken] == [b"r"] * size
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def test_redis_batch_failure_reaches_every_caller(tmp_path: Path) -> None:
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> list[BaseException | Limited]:
+        with redis_server(tmp_path) as url:
+            store = RedisStore(url)
+            await store.open()
+        try:  # the server is gone now
+            return await asyncio.gather(
+                *(store.take_limited(f"x{i}", []) for i in range(5)), return_exceptions=True
+            )
+        finally:
+            await store.close()
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, Exception) for r in results), results

@@ -20,8 +20,9 @@ does not allow: use a standalone Redis (or Sentinel), as for the rest of this st
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from ..errors import InvalidArgumentError, StoreNotOpenError
@@ -145,10 +146,11 @@ class RedisStore:
 
     def __init__(self, url: str, *, prefix: str = "authtokens:", clock: Clock = time.time) -> None:
         from redis import asyncio as aioredis
-        from redis.exceptions import RedisError
+        from redis.exceptions import NoScriptError, RedisError
 
         self._aioredis: Any = aioredis
         self._redis_error: type[Exception] = RedisError
+        self._no_script: type[Exception] = NoScriptError
         self.url = url
         self.prefix = prefix
         self._clock = clock
@@ -157,8 +159,70 @@ class RedisStore:
         self._put_script: Any = None
         self._user_script: Any = None
         self._take_script: Any = None
+        self._queue: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]] = []
+        self._flushes: set[asyncio.Task[None]] = set()
         self._link_script: Any = None
         self._unlink_script: Any = None
+
+    # -- auto-pipelining ----------------------------------------------------------------------
+
+    def _run_script(self, script: Any, *, keys: list[Any], args: list[Any]) -> Awaitable[Any]:
+        """Run ``script`` with the others called in the same event-loop turn: one pipeline
+        (no MULTI: each script is atomic on its own, and they are independent), so concurrent
+        requests share one connection checkout, one write and one read. redis-py spends about
+        45 µs of CPU on a lone command and 15 µs on one of a pipeline of ten."""
+        self.redis  # noqa: B018 - StoreNotOpenError before anything is queued
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.append((script, keys, args, future))
+        if len(self._queue) == 1:
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        batch, self._queue = self._queue, []
+        task = asyncio.ensure_future(self._send(batch))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _send(
+        self, batch: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]]
+    ) -> None:
+        if len(batch) == 1:
+            script, keys, args, future = batch[0]
+            try:
+                result = await script(keys=keys, args=args)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for script, keys, args, _ in batch:
+                    # EVALSHA by hand: a pipeline holding Script objects first asks Redis
+                    # whether they are loaded (SCRIPT EXISTS), a round trip per batch.
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (script, keys, args, future), result in zip(batch, results, strict=True):
+            if isinstance(result, self._no_script):  # Redis restarted or flushed its scripts
+                try:
+                    result = await script(keys=keys, args=args)  # loads it and runs it
+                except Exception as exc:
+                    result = exc
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
     @property
     def redis(self) -> Any:
@@ -178,7 +242,9 @@ class RedisStore:
         await self._redis.ping()
 
     async def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (after the batches in flight)."""
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
@@ -205,8 +271,8 @@ class RedisStore:
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
         """See `Store.record_user` (one Lua script)."""
         now = repr(self._clock())
-        first, last, count = await self._user_script(
-            keys=[self.prefix + "user:" + key_id], args=[now, key_type]
+        first, last, count = await self._run_script(
+            self._user_script, keys=[self.prefix + "user:" + key_id], args=[now, key_type]
         )
         return UserRecord(key_id, key_type, float(first), float(last), int(count))
 
@@ -248,7 +314,7 @@ class RedisStore:
         keys, args = self._counter_args(counters)
         keys.append(self.prefix + "ch:" + challenge_id)
         args += [record, max(1, int(ttl * 1000))]
-        result = await self._put_script(keys=keys, args=args)
+        result = await self._run_script(self._put_script, keys=keys, args=args)
         counts = [int(c) for c in result[:-1]]
         if int(result[-1]) < 0:
             return Limited(counts, first_over(counters, counts))
@@ -272,7 +338,7 @@ class RedisStore:
             key, ttl = self._window(template, window, now)
             before, _, after = key.partition(OWNER)
             args += [before, after, ttl]
-        result = await self._take_script(keys=keys, args=args)
+        result = await self._run_script(self._take_script, keys=keys, args=args)
         n = len(counters)
         counts = [int(c) for c in result[:n]]
         taken = result[n]
@@ -298,7 +364,7 @@ class RedisStore:
             key, ends = window_key(name, window, now)
             keys.append(self.prefix + "rl:" + key)
             ttls.append(max(1, int((ends - now) * 1000) + 1000))
-        result = await self._hit_script(keys=keys, args=ttls)
+        result = await self._run_script(self._hit_script, keys=keys, args=ttls)
         return [int(n) for n in result]
 
     # --- sessions and linked accounts (`AccountStore`) --------------------------------------
