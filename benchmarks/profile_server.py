@@ -55,6 +55,7 @@ STEPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("stores/sqlite.py", "take_limited"),
             ("stores/redis.py", "put_new_limited"),
             ("stores/redis.py", "take_limited"),
+            ("stores/redis.py", "_send"),
             ("stores/sqlite.py", "take"),
             ("stores/sqlite.py", "record_user"),
             ("stores/sqlite.py", "issue"),
