@@ -3,7 +3,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: frontend install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
+.PHONY: frontend reference screenshots install test lint typecheck pytest demo vectors interop bench bench-memory bench-server fuzz soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ typecheck: $(STAMP)
 # CI they must run, so a missing redis-server fails the build instead of skipping.
 # The browser tests need Chromium (tools/ensure-chromium.sh finds or installs Debian's package)
 # and the example front end bundled from npm (the frontend target). Same rule: required under CI.
-pytest: $(STAMP) frontend
+pytest: $(STAMP) frontend reference
 	redis=$$(bash tools/ensure-redis.sh) || { [ -z "$$CI" ] || exit 1; echo "redis-server unavailable: Redis tests will be skipped"; }; \
 	chromium=$$(bash tools/ensure-chromium.sh) || { [ -z "$$CI" ] || exit 1; echo "chromium unavailable: browser tests will be skipped"; }; \
 	AUTHTOKENS_REDIS_SERVER="$$redis" AUTHTOKENS_CHROMIUM="$$chromium" $(BIN)/pytest
@@ -35,6 +35,20 @@ pytest: $(STAMP) frontend
 FRONTEND := examples/frontend
 $(FRONTEND)/dist/signin.js: $(FRONTEND)/package-lock.json $(FRONTEND)/src/signin.js
 	cd $(FRONTEND) && npm ci --silent --no-audit --no-fund && npm run build --silent
+
+# The README's screenshots (consent page, signed-in page, Connect 8's picker), from a real browser.
+screenshots: $(STAMP) frontend
+	AUTHTOKENS_CHROMIUM="$$(bash tools/ensure-chromium.sh)" $(BIN)/python tools/screenshots.py
+
+# The pinned reference JS libraries (tools/vectors): the interop tests and the examples' tests that
+# sign in with what @stacks/transactions and @stacks/wallet-sdk made run against them.
+tools/vectors/node_modules/.package-lock.json: tools/vectors/package-lock.json
+	cd tools/vectors && npm ci --silent --no-audit --no-fund
+
+reference:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory tools/vectors/node_modules/.package-lock.json; \
+	elif [ -n "$$CI" ]; then echo "npm is required under CI for the reference interop tests" >&2; exit 1; \
+	else echo "npm unavailable: the reference interop tests will be skipped"; fi
 
 frontend:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(FRONTEND)/dist/signin.js; \
@@ -51,14 +65,14 @@ vectors:
 	cd tools/vectors && npm ci --silent && node generate.mjs ../../tests/vectors && node generate_siws.mjs ../../tests/vectors
 	node tools/vectors/origins.mjs tests/vectors/origins.json
 
-# Python-made tokens and ciphers checked by the reference JS libraries (needs Node and npm).
-interop: $(STAMP)
-	test -d tools/vectors/node_modules || (cd tools/vectors && npm ci --silent)
+# Python-made tokens and ciphers checked by the reference JS libraries, and the reference signer
+# signing in to `authtokens serve` over /siws/* (needs Node and npm).
+interop: $(STAMP) reference
 	$(BIN)/python tools/interop.py
+	AUTHTOKENS_REQUIRE_NODE=1 $(BIN)/pytest -q tests/test_server_siws.py -k reference_signer
 
 # Throughput next to the floor and the reference (the reference runs when Node is present).
-bench: $(STAMP)
-	test -d tools/vectors/node_modules || (cd tools/vectors && npm ci --silent) || true
+bench: $(STAMP) reference
 	$(BIN)/python benchmarks/bench.py
 
 bench-memory: $(STAMP)

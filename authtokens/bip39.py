@@ -23,7 +23,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 
-from .errors import InvalidArgumentError, InvalidMnemonicError
+from .errors import CorruptDataError, InvalidArgumentError, InvalidMnemonicError
 
 __all__ = [
     "WORD_COUNTS",
@@ -46,7 +46,9 @@ def _load() -> tuple[tuple[str, ...], dict[str, int]]:
     raw = resources.files("authtokens").joinpath("bip39_english.txt").read_bytes()
     # A damaged or substituted list would silently derive other keys: refuse to run with one.
     if hashlib.sha256(raw).hexdigest() != _WORDLIST_SHA256:
-        raise RuntimeError("authtokens/bip39_english.txt is not the official BIP39 English list")
+        raise CorruptDataError(
+            "authtokens/bip39_english.txt is not the official BIP39 English list"
+        )
     words = tuple(raw.decode("ascii").split("\n")[:2048])
     return words, {w: i for i, w in enumerate(words)}
 

@@ -1,13 +1,16 @@
 """Every error authtokens raises on purpose.
 
-The tree has one root and three families. ``InvalidTokenError`` means "this input is
+The tree has one root and four families. ``InvalidTokenError`` means "this input is
 rejected": a backend answers it with a 4xx and the ``code``; the sign-in server's refusals
 (`SignInError`, with the HTTP ``status`` it answers) and the session-token claim errors belong
 to it too, as do the Sign-In with Stacks refusals. ``UsageError`` means the caller
 passed something malformed (a key given as an argument, a bad option) and is a bug to fix, so
 ``except InvalidTokenError`` never swallows it. ``ManifestError`` is a third, smaller family
 for the only network step, the optional manifest loader (`authtokens.manifest`): "the network
-or the manifest failed", neither a rejected token nor a caller's bug::
+or the manifest failed", neither a rejected token nor a caller's bug. ``InternalError`` is
+the fourth: authtokens itself or its installation broke (a damaged bundled file, a random id
+that collides three times), which a server answers with a 500 and nobody can fix by sending
+other input::
 
     AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
@@ -75,10 +78,13 @@ or the manifest failed", neither a rejected token nor a caller's bug::
     │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
     │   ├── StoreNotOpenError            "store_not_open"
     │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
-    └── ManifestError                    "manifest_error"
-        ├── ManifestFetchError           "manifest_unreachable"
-        ├── ManifestTooLargeError        "manifest_too_large"
-        └── InvalidManifestError         "manifest_invalid"
+    ├── ManifestError                    "manifest_error"
+    │   ├── ManifestFetchError           "manifest_unreachable"
+    │   ├── ManifestTooLargeError        "manifest_too_large"
+    │   └── InvalidManifestError         "manifest_invalid"
+    └── InternalError                    "internal_error"         (HTTP 500)
+        ├── CorruptDataError             "corrupt_data"           (the bundled BIP39 word list)
+        └── IdCollisionError             "id_collision"           (3 fresh random ids all taken)
 
 Messages say what was expected and what was found, and never contain key material. The
 server's clients only ever see the code; its messages are for the server's log.
@@ -94,10 +100,13 @@ __all__ = [
     "ChainMismatchError",
     "ChallengeExpiredError",
     "ChallengePendingError",
+    "CorruptDataError",
     "DecryptionError",
     "DomainMismatchError",
     "ExpiredTokenError",
+    "IdCollisionError",
     "ImmatureTokenError",
+    "InternalError",
     "InvalidAddressError",
     "InvalidArgumentError",
     "InvalidClaimError",
@@ -479,6 +488,27 @@ class InvalidManifestError(ManifestError):
     """The manifest is not a JSON object."""
 
     code = "manifest_invalid"
+
+
+# --- "authtokens itself or its installation broke" -----------------------------------------
+
+
+class InternalError(AuthTokenError):
+    """authtokens or its installation is broken; not the input's fault nor the caller's."""
+
+    code = "internal_error"
+
+
+class CorruptDataError(InternalError):
+    """A data file shipped with authtokens (the BIP39 word list) is damaged or substituted."""
+
+    code = "corrupt_data"
+
+
+class IdCollisionError(InternalError):
+    """Fresh random ids collided with live ones three times in a row (a broken RNG or store)."""
+
+    code = "id_collision"
 
 
 # --- Sign-In with Stacks, wallet messages and Clarity values ---------------------------------

@@ -23,8 +23,9 @@ backend expects and the signature against the message's address, raising one typ
 failed check (codes: ``domain_mismatch``, ``uri_mismatch``, ``scheme_mismatch``,
 ``chain_mismatch``, ``address_mismatch``, ``nonce_mismatch``, ``issued_in_future``,
 ``too_old``, ``expired``, ``not_yet_valid``, ``public_key_mismatch``, ``bad_signature``,
-``malformed_message``). Nonce stores (`authtokens.siws_nonces`) consume the nonce atomically
-before the signature is checked.
+``malformed_message``). With a nonce store (the `NonceStore` / `AsyncNonceStore` protocols
+here, backends in `authtokens.stores`), `verify_with_store` / `averify_with_store` consume the
+nonce atomically before the signature is checked.
 
 Everything here is pure: time comes in as ``now`` (``None`` reads the wall clock once, at the
 public boundary).
@@ -39,6 +40,7 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Protocol, runtime_checkable
 
 from .addresses import (
     STACKS_MAINNET,
@@ -48,6 +50,7 @@ from .addresses import (
     parse_stacks_address,
     stacks_address,
 )
+from .checks import Check, CheckRunner
 from .claims import DEFAULT_LEEWAY, Timestamp, resolve_now, to_seconds
 from .errors import (
     AddressMismatchError,
@@ -63,6 +66,7 @@ from .errors import (
     MalformedMessageError,
     MessageTooOldError,
     NonceMismatchError,
+    NonceUnknownError,
     NotYetValidError,
     PublicKeyMismatchError,
     SchemeMismatchError,
@@ -82,18 +86,28 @@ __all__ = [
     "CHAIN_MAINNET",
     "CHAIN_TESTNET",
     "DEFAULT_MAX_AGE",
+    "DEFAULT_NONCE_TTL",
     "MAX_MESSAGE_LENGTH",
+    "AsyncNonceStore",
+    "NonceStore",
     "SiwsMessage",
+    "SiwsReport",
     "VerifiedSignIn",
     "account_id",
+    "averify_with_store",
     "check_fields",
+    "check_message",
+    "check_nonce_row",
     "check_signature",
     "create_message",
     "generate_nonce",
     "is_uri",
+    "nonce_binding",
+    "nonce_ttl",
     "parse_account_id",
     "parse_message",
     "verify_message",
+    "verify_with_store",
     "wallet_check",
 ]
 
@@ -411,6 +425,63 @@ def _authority(uri: str) -> str | None:
     return parts.group(2) if parts else None
 
 
+def _check_domain(message: SiwsMessage, domain: str) -> None:
+    if message.domain.lower() != domain.lower():
+        raise DomainMismatchError(f"message is for domain {message.domain!r}, expected {domain!r}")
+
+
+def _check_scheme(message: SiwsMessage, scheme: str) -> None:
+    if (message.scheme or "").lower() != scheme.lower():
+        raise SchemeMismatchError(f"message scheme is {message.scheme!r}, expected {scheme!r}")
+
+
+def _check_uri(message: SiwsMessage, uri: str | None, domain: str) -> None:
+    if uri is not None:
+        if message.uri != uri:
+            raise UriMismatchError(f"message URI is {message.uri!r}, expected {uri!r}")
+    elif (_authority(message.uri) or "").lower() != domain.lower():
+        raise UriMismatchError(f"message URI {message.uri!r} is not on domain {domain!r}")
+
+
+def _check_chain(message: SiwsMessage, chain_id: int) -> None:
+    if message.chain_id != chain_id:
+        raise ChainMismatchError(f"message is for chain {message.chain_id}, expected {chain_id}")
+
+
+def _check_address(message: SiwsMessage, address: str) -> None:
+    try:
+        expected = c32check_encode(*parse_stacks_address(address))
+    except InvalidAddressError:
+        raise AddressMismatchError("the claimed address is not a valid Stacks address") from None
+    if expected != message.address:
+        raise AddressMismatchError("message address is not the claimed address")
+
+
+def _check_nonce(message: SiwsMessage, nonce: str) -> None:
+    if not hmac.compare_digest(message.nonce.encode(), nonce.encode()):
+        raise NonceMismatchError("message nonce is not the expected one")
+
+
+def _check_issued_at(
+    message: SiwsMessage, now: float, leeway: float, max_age: float | None
+) -> None:
+    issued = message.issued_at.timestamp()
+    if issued > now + leeway:
+        raise IssuedInFutureError(f"Issued At lies {issued - now:.0f} s in the future")
+    if max_age is not None and now - issued > max_age + leeway:
+        raise MessageTooOldError(f"message was issued {now - issued:.0f} s ago")
+
+
+def _check_expiration(message: SiwsMessage, now: float, leeway: float) -> None:
+    if message.expiration_time is not None and now >= message.expiration_time.timestamp() + leeway:
+        raise ExpiredTokenError("the message's Expiration Time has passed")
+
+
+def _check_not_before(message: SiwsMessage, now: float, leeway: float) -> None:
+    if message.not_before is not None and now + leeway < message.not_before.timestamp():
+        raise NotYetValidError("the message's Not Before time has not come yet")
+
+
 def check_fields(
     message: SiwsMessage,
     *,
@@ -428,37 +499,94 @@ def check_fields(
     seconds. ``nonce=None`` skips the nonce comparison (a nonce store has consumed it)."""
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
-    if message.domain.lower() != domain.lower():
-        raise DomainMismatchError(f"message is for domain {message.domain!r}, expected {domain!r}")
-    if scheme is not None and (message.scheme or "").lower() != scheme.lower():
-        raise SchemeMismatchError(f"message scheme is {message.scheme!r}, expected {scheme!r}")
-    if uri is not None:
-        if message.uri != uri:
-            raise UriMismatchError(f"message URI is {message.uri!r}, expected {uri!r}")
-    elif (_authority(message.uri) or "").lower() != domain.lower():
-        raise UriMismatchError(f"message URI {message.uri!r} is not on domain {domain!r}")
-    if chain_id is not None and message.chain_id != chain_id:
-        raise ChainMismatchError(f"message is for chain {message.chain_id}, expected {chain_id}")
+    _check_domain(message, domain)
+    if scheme is not None:
+        _check_scheme(message, scheme)
+    _check_uri(message, uri, domain)
+    if chain_id is not None:
+        _check_chain(message, chain_id)
     if address is not None:
-        try:
-            expected = c32check_encode(*parse_stacks_address(address))
-        except InvalidAddressError:
-            raise AddressMismatchError(
-                "the claimed address is not a valid Stacks address"
-            ) from None
-        if expected != message.address:
-            raise AddressMismatchError("message address is not the claimed address")
-    if nonce is not None and not hmac.compare_digest(message.nonce.encode(), nonce.encode()):
-        raise NonceMismatchError("message nonce is not the expected one")
-    issued = message.issued_at.timestamp()
-    if issued > now + leeway:
-        raise IssuedInFutureError(f"Issued At lies {issued - now:.0f} s in the future")
-    if max_age is not None and now - issued > max_age + leeway:
-        raise MessageTooOldError(f"message was issued {now - issued:.0f} s ago")
-    if message.expiration_time is not None and now >= message.expiration_time.timestamp() + leeway:
-        raise ExpiredTokenError("the message's Expiration Time has passed")
-    if message.not_before is not None and now + leeway < message.not_before.timestamp():
-        raise NotYetValidError("the message's Not Before time has not come yet")
+        _check_address(message, address)
+    if nonce is not None:
+        _check_nonce(message, nonce)
+    _check_issued_at(message, now, leeway, max_age)
+    _check_expiration(message, now, leeway)
+    _check_not_before(message, now, leeway)
+
+
+@dataclass(frozen=True, slots=True)
+class SiwsReport:
+    """Every check of a message, passed or failed (`check_message`)."""
+
+    message: SiwsMessage | None  # None when the text does not parse
+    checks: tuple[Check, ...]
+    public_key: str | None  # the signer's key, when the signature check passed
+    account_id: str | None  # CAIP-10 id of the message's address, when it parses
+
+    @property
+    def ok(self) -> bool:
+        """True when every check passed."""
+        return all(check.passed for check in self.checks)
+
+
+def check_message(
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    nonce: str | None = None,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> SiwsReport:
+    """`verify_message`'s checks, all run and reported instead of stopping at the first failure
+    (for tools and logs; a backend uses `verify_message` or `verify_with_store`).
+
+    Checks, in order, by name: ``message`` (it parses; nothing else runs when it does not),
+    ``domain``, ``scheme`` (when given), ``uri``, ``chain_id`` (when given), ``address`` (when
+    given), ``nonce`` (when given: without one nothing says the message is fresh), ``issued_at``,
+    ``expiration_time``, ``not_before``, ``signature`` (with ``public_key`` when given). Each
+    failed check carries its error and code. Raises only for the caller's own arguments.
+    """
+    if not isinstance(domain, str) or not domain:
+        raise InvalidArgumentError("domain (the expected one) is required")
+    now_s = resolve_now(now)
+    run = CheckRunner(collect=True)
+    parsed = run("message", _parse, text)
+    if parsed is None:
+        return SiwsReport(None, tuple(run.results), None, None)
+    message, hash160 = parsed
+    run("domain", _check_domain, message, domain)
+    if scheme is not None:
+        run("scheme", _check_scheme, message, scheme)
+    run("uri", _check_uri, message, uri, domain)
+    if chain_id is not None:
+        run("chain_id", _check_chain, message, chain_id)
+    if address is not None:
+        run("address", _check_address, message, address)
+    if nonce is not None:
+        run("nonce", _check_nonce, message, nonce)
+    run("issued_at", _check_issued_at, message, now_s, leeway, max_age)
+    run("expiration_time", _check_expiration, message, now_s, leeway)
+    run("not_before", _check_not_before, message, now_s, leeway)
+    key = run(
+        "signature",
+        check_signature,
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
+    )
+    account = f"stacks:{message.chain_id}:{message.address}"  # both validated by the parse
+    return SiwsReport(message, tuple(run.results), key, account)
 
 
 def check_signature(
@@ -542,7 +670,7 @@ def verify_message(
     the message's address, with the legacy prefix only when ``legacy_prefix=True``.
 
     Each failure raises its own `InvalidTokenError` subclass with a stable ``code``. Use a
-    nonce store's `verify_with_store` to consume the nonce atomically instead of comparing it.
+    nonce store and `verify_with_store` to consume the nonce atomically instead of comparing it.
     """
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
@@ -676,3 +804,189 @@ def parse_account_id(value: str) -> tuple[int, str]:
     if canonical != value:
         raise InvalidAddressError("account id is not in canonical form")
     return chain_id, address
+
+
+# --- nonce stores ---------------------------------------------------------------------------------
+
+DEFAULT_NONCE_TTL = 300.0
+
+
+def nonce_binding(address: str, chain_id: int) -> str:
+    """What a nonce is bound to: ``"<chain id>:<canonical address>"``.
+
+    Raises `InvalidArgumentError` for an unknown chain and `InvalidAddressError` for a
+    malformed address or one of another network (the caller's arguments: usage errors).
+    """
+    if type(chain_id) is not int or chain_id not in CHAIN_ADDRESS_VERSIONS:
+        raise InvalidArgumentError(f"unknown Stacks chain ID {chain_id!r}")
+    version, hash160 = parse_stacks_address(address)
+    if version not in CHAIN_ADDRESS_VERSIONS[chain_id]:
+        raise InvalidAddressError(f"address is not an address of chain {chain_id}")
+    return f"{chain_id}:{c32check_encode(version, hash160)}"
+
+
+def nonce_ttl(ttl: float) -> float:
+    """``ttl`` as float seconds in (0, 86400]; `InvalidArgumentError` otherwise."""
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 < ttl <= 86400:
+        raise InvalidArgumentError("ttl must be a number of seconds in (0, 86400]")
+    return float(ttl)
+
+
+def check_nonce_row(row: tuple[str, float] | None, binding: str, now: float) -> None:
+    """Judge what a store's atomic take returned: ``(binding, expires_at)`` or None.
+
+    Raises `NonceUnknownError` (code ``nonce_unknown``) when nothing was taken, the nonce
+    expired, or it was issued for another account or chain.
+    """
+    if row is None:
+        raise NonceUnknownError("the nonce was not issued here, or has been used")
+    bound, expires_at = row
+    if expires_at <= now:
+        raise NonceUnknownError("the nonce has expired")
+    if not hmac.compare_digest(bound.encode(), binding.encode()):
+        raise NonceUnknownError("the nonce was issued for another account or chain")
+
+
+@runtime_checkable
+class NonceStore(Protocol):
+    """Issues nonces bound to an account and takes each back exactly once.
+
+    Backends: `authtokens.stores.memory.MemoryNonceStore`,
+    `authtokens.stores.sqlite.SQLiteNonceStore`, `authtokens.stores.redis.RedisNonceStore`.
+    ``now`` (Unix seconds or aware datetime) overrides the store's clock for one call.
+    """
+
+    def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """A fresh nonce for ``(address, chain_id)``, valid ``ttl`` seconds."""
+        ...
+
+    def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """Take ``nonce`` atomically; `NonceUnknownError` unless it was issued for this
+        account and chain, is unexpired and was not taken before. It is gone afterwards."""
+        ...
+
+
+@runtime_checkable
+class AsyncNonceStore(Protocol):
+    """The async twin of `NonceStore` (``Async…NonceStore`` in each `authtokens.stores`
+    backend)."""
+
+    async def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str: ...
+
+    async def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None: ...
+
+
+def verify_with_store(
+    store: NonceStore,
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> VerifiedSignIn:
+    """`verify_message`, with the nonce taken from ``store`` instead of compared.
+
+    Order (spec siws.md §4): parse strictly; consume the message's nonce for the message's
+    address and chain (`NonceUnknownError`, code ``nonce_unknown``, when it was not issued for
+    them, expired or was used: of concurrent attempts exactly one gets past this); then every
+    field check and the signature. The nonce is spent whatever the later checks say.
+    """
+    now_s = resolve_now(now)
+    message, hash160 = _parse(text)
+    store.consume(message.nonce, message.address, message.chain_id, now=now_s)
+    return _finish(
+        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
+        now_s, leeway, max_age, legacy_prefix,
+    )  # fmt: skip
+
+
+async def averify_with_store(
+    store: AsyncNonceStore,
+    text: str,
+    signature: str,
+    *,
+    domain: str,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    public_key: str | None = None,
+    now: Timestamp | None = None,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+    legacy_prefix: bool = False,
+) -> VerifiedSignIn:
+    """The async twin of `verify_with_store` (the signature check is CPU-bound and runs inline:
+    it takes well under a millisecond)."""
+    now_s = resolve_now(now)
+    message, hash160 = _parse(text)
+    await store.consume(message.nonce, message.address, message.chain_id, now=now_s)
+    return _finish(
+        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
+        now_s, leeway, max_age, legacy_prefix,
+    )  # fmt: skip
+
+
+def _finish(
+    text: str,
+    message: SiwsMessage,
+    hash160: bytes,
+    signature: str,
+    domain: str,
+    uri: str | None,
+    scheme: str | None,
+    chain_id: int | None,
+    address: str | None,
+    public_key: str | None,
+    now: float,
+    leeway: float,
+    max_age: float | None,
+    legacy_prefix: bool,
+) -> VerifiedSignIn:
+    check_fields(
+        message,
+        domain=domain,
+        nonce=None,
+        uri=uri,
+        scheme=scheme,
+        chain_id=chain_id,
+        address=address,
+        now=now,
+        leeway=leeway,
+        max_age=max_age,
+    )
+    key = check_signature(
+        text,
+        message,
+        signature,
+        public_key=public_key,
+        legacy_prefix=legacy_prefix,
+        hash160=hash160,
+    )
+    return verified(message, key)

@@ -386,7 +386,7 @@ class ClarityValue:
 def uint_cv(value: int) -> ClarityValue:
     """Clarity ``uint`` (128-bit unsigned)."""
     if not 0 <= value < 2**128:
-        raise ValueError("uint out of range")
+        raise InvalidArgumentError("uint out of range")
     return ClarityValue(b"\x01" + value.to_bytes(16, "big"))
 
 

@@ -57,6 +57,21 @@ def test_wordlist_is_the_official_english_list() -> None:
     assert list(words) == sorted(words)
 
 
+def test_a_damaged_word_list_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from authtokens import bip39
+    from authtokens.errors import CorruptDataError, InternalError
+
+    bip39._load.cache_clear()
+    monkeypatch.setattr(bip39, "_WORDLIST_SHA256", "00" * 32)
+    try:
+        with pytest.raises(CorruptDataError) as info:
+            wordlist()
+        assert isinstance(info.value, InternalError)
+        assert info.value.code == "corrupt_data"
+    finally:
+        bip39._load.cache_clear()
+
+
 # --- Trezor vectors (passphrase "TREZOR") -------------------------------------------------
 
 

@@ -88,6 +88,33 @@ def test_stacks_address_identity() -> None:
         parse_client_key(other, address=address)
 
 
+def test_stacks_address_spellings_are_canonicalised() -> None:
+    address = stacks_address(PrivateKey().public_key.format(compressed=True), STACKS_MAINNET)
+    spellings = [address.lower(), address.replace("0", "O"), address.replace("1", "l")]
+    for spelling in spellings:
+        key = parse_client_key(None, address=spelling)
+        assert key.key_id == "stx:" + address
+        assert key.display == key.address == address
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "SP37JJX3D",  # c32check of an empty payload: decodes, but is no account
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JZ",  # checksum
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY0",  # 21-byte payload / checksum
+        "SU3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY",  # not S + c32 version + c32
+        "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1J!",
+        "S",
+        "",
+        5,
+    ],
+)
+def test_malformed_stacks_addresses_are_invalid_request(bad: Any) -> None:
+    with pytest.raises(InvalidRequestError):
+        parse_client_key(None, address=bad)
+
+
 @pytest.mark.parametrize(
     "bad",
     [

@@ -511,3 +511,34 @@ def test_wallet_check_expired_and_malformed() -> None:
     local = _msg(domain="localhost:3000", uri="http://localhost:3000/")
     args["origin"] = "http://localhost:3000"
     assert wallet_check(local, **args, now=T0) == []
+
+
+# --- check_message: every check reported ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("expect", "failed"),
+    [
+        ({}, {}),
+        ({"domain": "example.org"}, {"domain": "domain_mismatch", "uri": "uri_mismatch"}),
+        ({"uri": "https://example.com/other"}, {"uri": "uri_mismatch"}),
+        ({"scheme": "https"}, {"scheme": "scheme_mismatch"}),
+        ({"chain_id": 2147483648}, {"chain_id": "chain_mismatch"}),
+        ({"address": TESTNET}, {"address": "address_mismatch"}),
+        ({"nonce": "otherNonce1"}, {"nonce": "nonce_mismatch"}),
+        ({"now": 1796000000.0, "max_age": 60}, {"issued_at": "too_old"}),
+        ({"now": 1795990000.0}, {"issued_at": "issued_in_future"}),
+    ],
+)
+def test_check_message_reports_each_check(expect: dict[str, Any], failed: dict[str, str]) -> None:
+    from authtokens.siws import check_message
+
+    args: dict[str, Any] = {"domain": "example.com", "nonce": "foobarbaz1", "now": 1795996860.0}
+    report = check_message(TEXT_A, SIG_A, **(args | expect))
+    codes = {c.name: c.code for c in report.checks if not c.passed}
+    assert codes == failed
+    assert report.ok is (not failed)
+    assert report.account_id == f"stacks:1:{MAINNET}"
+    assert report.public_key == "02215340da140268f8a472af9c2b67952fe0a68337665482dae84886adea0945c1"
+    if not failed:  # the same verdict as verify_message
+        assert verify_message(TEXT_A, SIG_A, **args).public_key == report.public_key

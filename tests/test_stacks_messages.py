@@ -126,3 +126,13 @@ def test_caller_arguments_are_usage_errors() -> None:
         verify_message_signature(TEXT_A, SIG_A, address="SPnot-an-address")
     with pytest.raises(InvalidKeyError):
         sign_message("00" * 32, TEXT_A)
+
+
+def test_uint_cv_out_of_range_is_a_usage_error() -> None:
+    from authtokens.errors import InvalidArgumentError
+    from authtokens.stacks_messages import uint_cv
+
+    assert uint_cv(2**128 - 1).data == b"\x01" + b"\xff" * 16
+    for value in (-1, 2**128):
+        with pytest.raises(InvalidArgumentError):
+            uint_cv(value)

@@ -66,7 +66,7 @@ FLOOR_3_PREFIXES = (
     "authtokens.stores",
     "authtokens.testing",
 )
-FLOOR_3 = {"authtokens.__main__", "authtokens.manifest", "authtokens.siws_nonces"}
+FLOOR_3 = {"authtokens.__main__", "authtokens.manifest"}
 FACADE = "authtokens"
 
 #: Standard-library and third-party modules that open files, sockets or processes, or are a

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .. import ed25519
-from ..addresses import STACKS_MAINNET, STACKS_TESTNET, c32check_decode, stacks_address
+from ..addresses import (
+    STACKS_MAINNET,
+    STACKS_TESTNET,
+    c32check_encode,
+    parse_stacks_address,
+    stacks_address,
+)
 from ..encoding import b64url_decode, multibase_b32_decode, multibase_b32_encode
 from ..errors import InvalidAddressError, InvalidEncodingError, InvalidKeyError, InvalidRequestError
 from ..keys import parse_public_key
@@ -124,10 +130,13 @@ def _secp256k1(raw: bytes, network: int) -> ClientKey:
 
 
 def _from_address(address: str, public_key: Any) -> ClientKey:
+    # c32check reads lower case, O and I/L too: one account, one spelling (the canonical one)
+    # in the key id and the challenge text. Empty and other non-20-byte payloads are refused.
     try:
-        version, _ = c32check_decode(address)
+        version, hash160 = parse_stacks_address(address)
     except InvalidAddressError:
         raise InvalidRequestError("Stacks address is malformed") from None
+    address = c32check_encode(version, hash160)  # canonical_stacks_address, parsed once
     if version not in (STACKS_MAINNET, STACKS_TESTNET):
         raise InvalidRequestError("only single-signature Stacks addresses can sign in")
     raw = b""

@@ -31,11 +31,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, TypeGuard
 
-from coincurve import PublicKey
-
 from .. import ed25519
 from .. import jwt as es256k_jws
-from ..addresses import c32check_decode, stacks_address
+from ..addresses import parse_stacks_address, stacks_address
 from ..encoding import b64url_decode, hex_decode
 from ..errors import (
     InvalidEncodingError,
@@ -45,8 +43,8 @@ from ..errors import (
     UnsupportedSchemeError,
 )
 from ..hashes import sha256
-from ..keys import CURVE_ORDER, HALF_ORDER, parse_public_key
-from ..signatures import der_decode, verify_digest
+from ..keys import parse_public_key
+from ..signatures import der_decode, recover_digest, verify_digest
 from ..stacks_messages import message_digest, sip018_digest
 from .keys import ClientKey, KeyType
 from .messages import SignedMessage
@@ -150,17 +148,10 @@ def _recid(v: int) -> int | None:
 
 
 def _recover(digest: bytes, rs: bytes, recid: int) -> bytes | None:
-    r = int.from_bytes(rs[:32], "big")
-    s = int.from_bytes(rs[32:], "big")
-    if not (0 < r < CURVE_ORDER and 0 < s < CURVE_ORDER):
-        return None
-    if s > HALF_ORDER:  # libsecp256k1 wants low S; negating S flips the recovered point's parity
-        s = CURVE_ORDER - s
-        recid ^= 1
-    data = rs[:32] + s.to_bytes(32, "big") + bytes((recid,))
+    """The compressed key `signatures.recover_digest` finds (high S accepted), or None."""
     try:
-        point = PublicKey.from_signature_and_message(data, digest, hasher=None)
-    except (ValueError, TypeError):  # coincurve raises ValueError on unrecoverable input
+        point = recover_digest(digest, rs, recid)
+    except InvalidTokenError:  # InvalidSignatureError: r/s out of range, nothing recoverable
         return None
     out: bytes = point.format(compressed=True)
     return out
@@ -188,7 +179,7 @@ def verify_secp256k1_digest(
                     continue
                 return key.public_key
         raise SignatureRejectedError("secp256k1 signature does not verify")
-    version, _ = c32check_decode(key.address)
+    version, _ = parse_stacks_address(key.address)
     for digest in digests:
         for rs, recid in candidates:
             for rid in (recid,) if recid is not None else (0, 1):

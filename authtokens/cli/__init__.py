@@ -1,7 +1,9 @@
 """The ``authtokens`` command line (also ``python -m authtokens``).
 
 Sub-commands: ``decode``, ``verify``, ``make-request``, ``make-response``, ``derive``,
-``keygen`` and, with the ``server`` extra, ``serve``. Every sub-command takes ``--json`` for
+``keygen``, ``siws create|verify`` (Sign-In with Stacks messages), ``sign-message`` (as a wallet
+answers ``stx_signMessage`` / ``stx_signStructuredMessage``), ``wallet`` (the dev wallet) and,
+with the ``server`` extra, ``serve``. Every sub-command takes ``--json`` for
 machine-readable output on stdout. Tokens are read from an argument or, given ``-``, from stdin;
 an argument may also be a URL carrying ``authRequest=`` / ``authResponse=``. Mnemonics are read
 from stdin (without echo on a terminal) or ``--mnemonic-file``, never from the command line.

@@ -13,7 +13,9 @@ from ..claims import DEFAULT_LEEWAY
 from ..testing.devwallet.cli import register as register_wallet
 from .console import EXIT_USAGE, print_error
 from .keys import cmd_derive, cmd_keygen
+from .messages import register as register_sign_message
 from .signin import cmd_make_request, cmd_make_response
+from .siws import register as register_siws
 from .tokens import cmd_decode, cmd_verify
 
 
@@ -124,7 +126,8 @@ def build_parser(*, with_server: bool = False) -> argparse.ArgumentParser:
         prog="authtokens",
         allow_abbrev=False,
         description="Stacks auth tokens: decode, verify and make authRequest/authResponse "
-        "tokens, derive wallet keys. Exit codes: 0 ok, 1 token rejected, 2 usage error, "
+        "tokens, derive wallet keys, create and verify Sign-In with Stacks messages, sign "
+        "messages as wallets do. Exit codes: 0 ok, 1 token rejected, 2 usage error, "
         "3 network error.",
     )
     parser.add_argument("--version", action="version", version=f"authtokens {__version__}")
@@ -263,6 +266,8 @@ def build_parser(*, with_server: bool = False) -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="FILE", help="write the secret to FILE (mode 0600, new file)")
     p.set_defaults(func=cmd_keygen)
 
+    register_siws(sub, _common(json_only=True), time_arg=now_arg)
+    register_sign_message(sub, _common(json_only=True))
     register_wallet(sub)
 
     wired = with_server and register_server(sub)

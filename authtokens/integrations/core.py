@@ -50,14 +50,8 @@ from ..replay import MemoryReplayCache, ReplayCache
 from ..server.keyfiles import load_signing_key
 from ..server.session import TokenSigner, verify_session_token
 from ..sign_in import decode_auth_response
-from ..siws_nonces import (
-    AsyncMemoryNonceStore,
-    AsyncNonceStore,
-    AsyncRedisNonceStore,
-    AsyncSQLiteNonceStore,
-    averify_with_store,
-)
-from ..stores import AccountStore, LinkedAccount, open_store
+from ..siws import AsyncNonceStore, averify_with_store
+from ..stores import AccountStore, AsyncMemoryNonceStore, LinkedAccount, open_store
 from ..stores.base import Clock
 from ..urls import auth_request_url
 from .config import MAINNET, AuthConfig
@@ -207,10 +201,15 @@ def replay_cache_for(url: str) -> ReplayCache:
 
 
 def nonce_store_for(url: str) -> AsyncNonceStore:
-    """The SIWS nonce store (`authtokens.siws_nonces`) of the backend that ``url`` names."""
+    """The SIWS nonce store (`authtokens.stores`: ``Async…NonceStore``) of the backend that
+    ``url`` names."""
     if url.startswith("sqlite://"):
+        from ..stores.sqlite import AsyncSQLiteNonceStore
+
         return AsyncSQLiteNonceStore(_sqlite_path(url))
     if _is_redis(url):
+        from ..stores.redis import AsyncRedisNonceStore
+
         return AsyncRedisNonceStore(url)
     return AsyncMemoryNonceStore()
 
@@ -280,7 +279,7 @@ class StacksAuth:
     async def verify(self, data: dict[str, Any], current: Session | None = None) -> SignIn:
         """``{"walletAddress", "message", "signature", "chainId"?, "publicKey"?}`` → a sign-in.
 
-        The message's nonce is taken from the nonce store first (`authtokens.siws_nonces`:
+        The message's nonce is taken from the nonce store first (`authtokens.siws`:
         atomic, single use, bound to the address and chain it was issued for), and only then is
         the message checked against the configured domain, URI and chain and its signature
         verified (`averify_with_store`). With ``current`` (a live session) the address is

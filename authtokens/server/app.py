@@ -8,11 +8,14 @@
 ``GET /healthz``           readiness: 200 ``{"status": "ok"}`` when the store takes a write
                            within ``ready_timeout``, else 503 (also ``GET /readyz``)
 ``GET /livez``             liveness: 200 while the process answers at all
+``POST /siws/nonce``       Sign-In with Stacks, better-auth shapes (`siws_routes`)
+``POST /siws/verify``
 ``GET /metrics``           Prometheus text format (`authtokens.server.metrics`; unless
                            ``config.metrics`` is off)
 =========================  =====================================================================
 
-Refusals answer ``{"error": code}`` with the status of the `SignInError`. A present ``Origin``
+Refusals answer ``{"error": code}`` with the status of the `SignInError` (other rejected
+input, e.g. a refused SIWS message, is a 401). A present ``Origin``
 must be on the allowlist (HTTP 403 ``origin_not_allowed``; on the WebSocket, 403 before the
 upgrade); a missing one is accepted (challenge-login.md §5).
 """
@@ -41,6 +44,7 @@ from ..errors import (
     InvalidArgumentError,
     InvalidEncodingError,
     InvalidRequestError,
+    InvalidTokenError,
     NoChallengeError,
     OriginNotAllowedError,
     RequestTooLargeError,
@@ -55,6 +59,7 @@ from .limits import LogThrottle
 from .metrics import CONTENT_TYPE, Metrics
 from .service import IssuedChallenge, SignInService
 from .session import TokenSigner
+from .siws_routes import SiwsEndpoints
 
 __all__ = ["create_app"]
 
@@ -85,8 +90,8 @@ def _client_ip(scope_client: Any) -> str:
     return str(scope_client.host) if scope_client else "unknown"
 
 
-def _error(exc: SignInError, headers: dict[str, str]) -> Response:
-    return _Json({"error": exc.code}, exc.status, headers=headers)
+def _error(exc: InvalidTokenError, headers: dict[str, str]) -> Response:
+    return _Json({"error": exc.code}, getattr(exc, "status", 401), headers=headers)
 
 
 class _RequestLike(Protocol):
@@ -139,10 +144,11 @@ def _hot(endpoint: Callable[[Any], Awaitable[Response]]) -> ASGIApp:
 
 
 class _App(Starlette):
-    """Starlette, with ``POST`` to the sign-in endpoints dispatched before its middleware stack
-    and router: those requests go through the same `_ContainErrors` (error containment and
-    timing) and the same `_Http` code, but skip the per-request wrapping and route matching
-    that cost a sign-in about a fifth of its server time. Everything else is plain Starlette."""
+    """Starlette, with ``POST`` to the sign-in endpoints (``/auth/…``, ``/siws/…``) dispatched
+    before its middleware stack and router: those requests go through the same `_ContainErrors`
+    (error containment and timing) and the same `_Http` code, but skip the per-request wrapping
+    and route matching that cost a sign-in about a fifth of its server time. Everything else is
+    plain Starlette."""
 
     hot: dict[str, ASGIApp]
 
@@ -164,7 +170,7 @@ class _Http:
         self.config = service.config
         self.metrics = metrics
 
-    def _error(self, exc: SignInError, headers: dict[str, str]) -> Response:
+    def _error(self, exc: InvalidTokenError, headers: dict[str, str]) -> Response:
         if self.metrics is not None:
             self.metrics.refused(exc.code)
         return _error(exc, headers)
@@ -212,7 +218,7 @@ class _Http:
         try:
             body = await self._body(request)
             result = await action(body, _client_ip(request.client), origin or "")
-        except SignInError as exc:
+        except InvalidTokenError as exc:  # SignInError, and the SIWS refusals (401)
             return self._error(exc, headers)
         return _Json(result, 200, headers=headers)
 
@@ -491,6 +497,8 @@ def create_app(
     paths = (
         "/auth/challenge",
         "/auth/verify",
+        "/siws/nonce",
+        "/siws/verify",
         "/healthz",
         "/readyz",
         "/livez",
@@ -507,6 +515,19 @@ def create_app(
         on_store_error=metrics.store_error if metrics is not None else None,
     )
     http = _Http(service, metrics)
+    siws = SiwsEndpoints(service)
+
+    async def siws_verify_action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
+        result = await siws.verify(body, ip, origin)
+        if metrics is not None:
+            metrics.signed_in("siws")
+        return result
+
+    async def siws_nonce(request: _RequestLike) -> Response:
+        return await http._handle(request, siws.nonce)
+
+    async def siws_verify(request: _RequestLike) -> Response:
+        return await http._handle(request, siws_verify_action)
 
     readiness = Readiness(store, timeout=config.ready_timeout)
 
@@ -558,6 +579,10 @@ def create_app(
             Route("/auth/verify", http.verify, methods=["POST"]),
             Route("/auth/challenge", http.preflight, methods=["OPTIONS"]),
             Route("/auth/verify", http.preflight, methods=["OPTIONS"]),
+            Route("/siws/nonce", siws_nonce, methods=["POST"]),
+            Route("/siws/verify", siws_verify, methods=["POST"]),
+            Route("/siws/nonce", http.preflight, methods=["OPTIONS"]),
+            Route("/siws/verify", http.preflight, methods=["OPTIONS"]),
             Route("/healthz", healthz, methods=["GET"]),
             Route("/readyz", healthz, methods=["GET"]),
             Route("/livez", livez, methods=["GET"]),
@@ -572,6 +597,8 @@ def create_app(
     app.hot = {
         "/auth/challenge": _ContainErrors(_hot(http.challenge), metrics=metrics),
         "/auth/verify": _ContainErrors(_hot(http.verify), metrics=metrics),
+        "/siws/nonce": _ContainErrors(_hot(siws_nonce), metrics=metrics),
+        "/siws/verify": _ContainErrors(_hot(siws_verify), metrics=metrics),
     }
     app.state.service = service
     app.state.metrics = metrics

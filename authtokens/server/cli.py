@@ -55,7 +55,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "serve",
         help="run the key-based challenge-response sign-in server",
         description="Run the sign-in server: POST /auth/challenge, POST /auth/verify, "
-        "WS /ws/userauth, GET /.well-known/jwks.json, GET /healthz (/readyz), GET /livez. "
+        "WS /ws/userauth, POST /siws/nonce, POST /siws/verify (Sign-In with Stacks), "
+        "GET /.well-known/jwks.json, GET /healthz (/readyz), GET /livez. "
         "Every option can also be set by the AUTH_* environment variable named in its help.",
     )
     _flag(p, "--host", "AUTH_HOST", "127.0.0.1", "interface to listen on")
@@ -192,7 +193,8 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "--stacks-network",
         "AUTH_STACKS_NETWORK",
         "mainnet",
-        "address network shown for bare keys",
+        "address network shown for bare keys, and the only chain Sign-In with Stacks accepts "
+        "(mainnet: chain ID 1, testnet: 2147483648)",
         choices=["mainnet", "testnet"],
     )
     _flag(

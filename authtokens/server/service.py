@@ -33,6 +33,7 @@ from ..challenge.messages import (
 from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
 from ..errors import (
     ChallengeExpiredError,
+    IdCollisionError,
     InvalidRequestError,
     OriginNotAllowedError,
     RateLimitedError,
@@ -207,7 +208,7 @@ class SignInService:
             if stored:
                 log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
                 return IssuedChallenge(record, message)
-        raise RuntimeError("could not store a fresh challenge id three times in a row")
+        raise IdCollisionError("could not store a fresh challenge id three times in a row")
 
     async def discard(self, challenge_id: str) -> None:
         """Consume a challenge that will not be answered (a WebSocket deadline)."""

@@ -1,15 +1,20 @@
-"""All persistence, one module per backend: the sign-in server's `Store` implementations and
-the shared replay caches.
+"""All persistence, one module per backend: the sign-in server's `Store` implementations, the
+shared replay caches and the Sign-In with Stacks nonce stores.
 
-=====================  =====================================  ================================
-backend                sign-in server store                   replay cache (`ReplayCache`)
-=====================  =====================================  ================================
-memory (one process)   `MemoryStore` (`memory`)               `authtokens.MemoryReplayCache`
-SQLite (one host)      `SqliteStore` (``authtokens.stores.``  `SQLiteReplayCache`
-                       ``sqlite``)
-Redis (many hosts)     `RedisStore` (``authtokens.stores.``   `RedisReplayCache` (needs the
-                       ``redis``; needs the redis extra)      ``authtokens[redis]`` extra)
-=====================  =====================================  ================================
+==================  ======================  ===============================  =======================
+backend             sign-in server store    replay cache (`ReplayCache`)     SIWS nonces (sync,
+                                                                             async)
+==================  ======================  ===============================  =======================
+memory (one         `MemoryStore`           `authtokens.MemoryReplayCache`   `MemoryNonceStore`,
+process)            (``memory``)                                             `AsyncMemoryNonceStore`
+SQLite (one host)   `SqliteStore`           `SQLiteReplayCache`              `SQLiteNonceStore`,
+                    (``sqlite``)                                             `AsyncSQLiteNonceStore`
+Redis (many hosts;  `RedisStore`            `RedisReplayCache`               `RedisNonceStore`,
+the redis extra)    (``redis``)                                              `AsyncRedisNonceStore`
+==================  ======================  ===============================  =======================
+
+The nonce stores implement `authtokens.siws.NonceStore` / `AsyncNonceStore`; give one to
+`authtokens.siws.verify_with_store` / `averify_with_store`.
 
 `open_store` picks a store from a URL. The SQLite and Redis modules are imported only when one
 of their names is first used, so importing this package loads neither ``sqlite3`` nor
@@ -23,19 +28,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidArgumentError
 from .base import AccountStore, Clock, LinkedAccount, Store, UnlinkResult, UserRecord, window_key
-from .memory import MemoryStore
+from .memory import AsyncMemoryNonceStore, MemoryNonceStore, MemoryStore
 
 if TYPE_CHECKING:
-    from .redis import RedisReplayCache, RedisStore
-    from .sqlite import SQLiteReplayCache, SqliteStore
+    from .redis import AsyncRedisNonceStore, RedisNonceStore, RedisReplayCache, RedisStore
+    from .sqlite import AsyncSQLiteNonceStore, SQLiteNonceStore, SQLiteReplayCache, SqliteStore
 
 __all__ = [
     "AccountStore",
+    "AsyncMemoryNonceStore",
+    "AsyncRedisNonceStore",
+    "AsyncSQLiteNonceStore",
     "Clock",
     "LinkedAccount",
+    "MemoryNonceStore",
     "MemoryStore",
+    "RedisNonceStore",
     "RedisReplayCache",
     "RedisStore",
+    "SQLiteNonceStore",
     "SQLiteReplayCache",
     "SqliteStore",
     "Store",
@@ -48,11 +59,11 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     """PEP 562: the SQLite and Redis backends load on first use."""
-    if name in ("SqliteStore", "SQLiteReplayCache"):
+    if name in ("SqliteStore", "SQLiteReplayCache", "SQLiteNonceStore", "AsyncSQLiteNonceStore"):
         from . import sqlite
 
         return getattr(sqlite, name)
-    if name in ("RedisStore", "RedisReplayCache"):
+    if name in ("RedisStore", "RedisReplayCache", "RedisNonceStore", "AsyncRedisNonceStore"):
         from . import redis
 
         return getattr(redis, name)

@@ -1,11 +1,17 @@
-"""`MemoryStore`: the `Store` of one process (tests and development)."""
+"""One process's memory: `MemoryStore` (the sign-in server's `Store`) and the Sign-In with
+Stacks nonce stores `MemoryNonceStore` / `AsyncMemoryNonceStore` (tests, development, one
+worker)."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Sequence
 
+from ..claims import Timestamp, to_seconds
+from ..errors import InvalidArgumentError
+from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
 from .base import (
     Clock,
     Counter,
@@ -18,7 +24,7 @@ from .base import (
     window_key,
 )
 
-__all__ = ["MemoryStore"]
+__all__ = ["AsyncMemoryNonceStore", "MemoryNonceStore", "MemoryStore"]
 
 
 class MemoryStore:
@@ -78,16 +84,20 @@ class MemoryStore:
         async with self._lock:
             return self._take(challenge_id)
 
+    # The combined steps count under the lock, then call `put_new` / `take` (so a subclass
+    # that overrides those, as tests do to simulate faults, sees them used). One process, no
+    # other writer: the atomicity that matters is put_new's and take's own.
+
     async def put_new_limited(
         self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
     ) -> Limited:
         """See `Store.put_new_limited`."""
         async with self._lock:
             counts = self._hit([(name, window) for name, window, _ in counters])
-            over = first_over(counters, counts)
-            if over is not None:
-                return Limited(counts, over)
-            return Limited(counts, stored=self._put_new(challenge_id, record, ttl))
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        return Limited(counts, stored=await self.put_new(challenge_id, record, ttl))
 
     async def take_limited(
         self,
@@ -100,19 +110,20 @@ class MemoryStore:
         """See `Store.take_limited`."""
         async with self._lock:
             counts = self._hit([(name, window) for name, window, _ in counters])
-            over = first_over(counters, counts)
-            if over is not None:
-                return Limited(counts, over)
-            record = self._take(challenge_id)
-            if record is None:
-                return Limited(counts)
-            named = [
-                (name, window, limit)
-                for template, window, limit in owner_counters
-                if (name := owner_name(template, record, owner_field)) is not None
-            ]
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        record = await self.take(challenge_id)
+        if record is None:
+            return Limited(counts)
+        named = [
+            (name, window, limit)
+            for template, window, limit in owner_counters
+            if (name := owner_name(template, record, owner_field)) is not None
+        ]
+        async with self._lock:
             more = self._hit([(name, window) for name, window, _ in named])
-            return Limited([*counts, *more], first_over(named, more), record=record)
+        return Limited([*counts, *more], first_over(named, more), record=record)
 
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
         """See `Store.record_user`."""
@@ -194,3 +205,77 @@ class MemoryStore:
         if replace:
             self._meta[name] = value
         return self._meta.setdefault(name, value)
+
+
+class MemoryNonceStore:
+    """`authtokens.siws.NonceStore` in this process's memory, bounded to ``max_entries`` live
+    nonces (a full store purges expired ones, then refuses with `InvalidArgumentError`)."""
+
+    def __init__(self, *, max_entries: int = 100_000, clock: Clock = time.time) -> None:
+        if type(max_entries) is not int or max_entries < 1:
+            raise InvalidArgumentError("max_entries must be a positive int")
+        self._entries: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+        self._max = max_entries
+        self._clock = clock
+
+    def _now(self, now: Timestamp | None) -> float:
+        return self._clock() if now is None else to_seconds(now, "now")
+
+    def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        binding = nonce_binding(address, chain_id)
+        expires_at = self._now(now) + nonce_ttl(ttl)
+        nonce = generate_nonce()
+        with self._lock:
+            if len(self._entries) >= self._max:
+                now_s = self._now(now)
+                self._entries = {k: v for k, v in self._entries.items() if v[1] > now_s}
+                if len(self._entries) >= self._max:
+                    raise InvalidArgumentError("the nonce store is full of live nonces")
+            self._entries[nonce] = (binding, expires_at)
+        return nonce
+
+    def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        binding = nonce_binding(address, chain_id)
+        now_s = self._now(now)
+        with self._lock:
+            row = self._entries.pop(nonce, None) if isinstance(nonce, str) else None
+        check_nonce_row(row, binding, now_s)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class AsyncMemoryNonceStore:
+    """`MemoryNonceStore` behind `authtokens.siws.AsyncNonceStore` (the work never blocks)."""
+
+    def __init__(self, *, max_entries: int = 100_000, clock: Clock = time.time) -> None:
+        self.sync = MemoryNonceStore(max_entries=max_entries, clock=clock)
+
+    async def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        return self.sync.issue(address, chain_id, ttl=ttl, now=now)
+
+    async def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        self.sync.consume(nonce, address, chain_id, now=now)

@@ -1,5 +1,6 @@
 """Redis: any number of processes and hosts, through `RedisStore` (the sign-in server's `Store`,
-redis-py asyncio) or `RedisReplayCache` (a `ReplayCache` for token ids, redis-py sync). Needs
+redis-py asyncio), `RedisReplayCache` (a `ReplayCache` for token ids, redis-py sync) or
+`RedisNonceStore` / `AsyncRedisNonceStore` (Sign-In with Stacks nonces, sync and asyncio). Needs
 the ``authtokens[redis]`` extra; the module imports without it, and each class imports redis-py
 when it is made (`RedisStore` raises ``ImportError``, `RedisReplayCache` an
 `InvalidArgumentError` that names the extra).
@@ -25,7 +26,9 @@ import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
+from ..claims import Timestamp, to_seconds
 from ..errors import InvalidArgumentError, StoreNotOpenError
+from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
 from .base import (
     OWNER,
     Clock,
@@ -39,7 +42,7 @@ from .base import (
     window_key,
 )
 
-__all__ = ["RedisReplayCache", "RedisStore"]
+__all__ = ["AsyncRedisNonceStore", "RedisNonceStore", "RedisReplayCache", "RedisStore"]
 
 _HIT = """
 local out = {}
@@ -465,3 +468,124 @@ class RedisReplayCache:
         until_ms = max(int(expires_at * 1000), int(self._clock() * 1000) + 1000)
         created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
         return not created
+
+
+def _redis_module() -> Any:
+    try:
+        import redis
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise InvalidArgumentError(
+            "Redis nonce stores need the redis package: pip install 'authtokens[redis]'"
+        ) from exc
+    return redis
+
+
+def _nonce_value(binding: str, expires_at: float) -> bytes:
+    return f"{expires_at!r}|{binding}".encode()
+
+
+def _nonce_row(raw: Any) -> tuple[str, float] | None:
+    if raw is None:
+        return None
+    text = raw.decode() if isinstance(raw, bytes) else str(raw)
+    expires, _, binding = text.partition("|")
+    return binding, float(expires)
+
+
+def _px(ttl: float) -> int:
+    # Redis expires the key too; the stored expiry (checked against the clock) is the authority.
+    return max(1, int(nonce_ttl(ttl) * 1000))
+
+
+class RedisNonceStore:
+    """`authtokens.siws.NonceStore` in Redis (>= 6.2): ``SET key value NX PX ttl`` to issue,
+    ``GETDEL`` to consume, so exactly one of any number of concurrent takers gets the nonce.
+    ``client`` is a ``redis.Redis`` client or a ``redis://`` URL."""
+
+    def __init__(
+        self, client: object, *, prefix: str = "authtokens:siws-nonce:", clock: Clock = time.time
+    ) -> None:
+        redis = _redis_module()
+        if isinstance(client, str):
+            client = redis.Redis.from_url(client)
+        if not isinstance(client, redis.Redis):
+            raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
+        self._redis = client
+        self._prefix = prefix
+        self._clock = clock
+
+    def _now(self, now: Timestamp | None) -> float:
+        return self._clock() if now is None else to_seconds(now, "now")
+
+    def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        binding = nonce_binding(address, chain_id)
+        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+        nonce = generate_nonce()
+        self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        return nonce
+
+    def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        binding = nonce_binding(address, chain_id)
+        now_s = self._now(now)
+        raw = self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
+        check_nonce_row(_nonce_row(raw), binding, now_s)
+
+
+class AsyncRedisNonceStore:
+    """`RedisNonceStore` on ``redis.asyncio``; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
+
+    def __init__(
+        self, client: object, *, prefix: str = "authtokens:siws-nonce:", clock: Clock = time.time
+    ) -> None:
+        redis = _redis_module()
+        if isinstance(client, str):
+            client = redis.asyncio.Redis.from_url(client)
+        if not isinstance(client, redis.asyncio.Redis):
+            raise InvalidArgumentError(
+                "client must be a redis.asyncio.Redis client or a redis:// URL"
+            )
+        self._redis = client
+        self._prefix = prefix
+        self._clock = clock
+
+    def _now(self, now: Timestamp | None) -> float:
+        return self._clock() if now is None else to_seconds(now, "now")
+
+    async def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        binding = nonce_binding(address, chain_id)
+        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+        nonce = generate_nonce()
+        await self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        return nonce
+
+    async def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        binding = nonce_binding(address, chain_id)
+        now_s = self._now(now)
+        raw = await self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
+        check_nonce_row(_nonce_row(raw), binding, now_s)
+
+    async def aclose(self) -> None:
+        """Close the client's connections."""
+        await self._redis.aclose()

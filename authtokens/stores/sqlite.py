@@ -1,7 +1,8 @@
 """SQLite: several processes on one host share one database file, through `SqliteStore` (the
-sign-in server's `Store`) or `SQLiteReplayCache` (a `ReplayCache` for token ids).
+sign-in server's `Store`), `SQLiteReplayCache` (a `ReplayCache` for token ids) or
+`SQLiteNonceStore` / `AsyncSQLiteNonceStore` (Sign-In with Stacks nonces).
 
-Both open their connections with `connect`: autocommit, WAL journal, ``busy_timeout`` for
+All open their connections with `connect`: autocommit, WAL journal, ``busy_timeout`` for
 writers that meet, ``synchronous=NORMAL`` (durable across a process crash; a power cut may lose
 the last commits). Each statement is its own transaction: ``INSERT … ON CONFLICT DO UPDATE …
 WHERE expired`` creates a challenge (or records a token id) without overwriting a live one,
@@ -32,7 +33,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..claims import Timestamp, to_seconds
 from ..errors import InvalidArgumentError, StoreNotOpenError
+from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
 from .base import (
     Clock,
     Counter,
@@ -45,7 +48,13 @@ from .base import (
     window_key,
 )
 
-__all__ = ["SQLiteReplayCache", "SqliteStore", "connect"]
+__all__ = [
+    "AsyncSQLiteNonceStore",
+    "SQLiteNonceStore",
+    "SQLiteReplayCache",
+    "SqliteStore",
+    "connect",
+]
 
 T = TypeVar("T")
 log = logging.getLogger("authtokens.server")
@@ -488,3 +497,121 @@ class SQLiteReplayCache:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+class SQLiteNonceStore:
+    """`authtokens.siws.NonceStore` in an SQLite file shared by the processes of one host.
+
+    `consume` is one ``DELETE … RETURNING`` statement (SQLite >= 3.35): of any number of
+    concurrent takers, in any process, exactly one gets the row. Expired rows are purged every
+    ``purge_every`` issues. One connection per thread (`connect`, WAL).
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        clock: Clock = time.time,
+        timeout: float = 5.0,
+        purge_every: int = 100,
+    ) -> None:
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise InvalidArgumentError("SQLiteNonceStore needs SQLite >= 3.35 (RETURNING)")
+        self._path = str(path)
+        self._clock = clock
+        self._timeout = timeout
+        self._purge_every = purge_every
+        self._local = threading.local()
+        self._calls = 0
+        self._db().execute(
+            "CREATE TABLE IF NOT EXISTS siws_nonces (nonce TEXT PRIMARY KEY, "
+            "binding TEXT NOT NULL, expires_at REAL NOT NULL) WITHOUT ROWID"
+        )
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self._path, busy_timeout_ms=int(self._timeout * 1000), wal=True)
+            self._local.db = db
+        return db
+
+    def _now(self, now: Timestamp | None) -> float:
+        return self._clock() if now is None else to_seconds(now, "now")
+
+    def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        binding = nonce_binding(address, chain_id)
+        now_s = self._now(now)
+        expires_at = now_s + nonce_ttl(ttl)
+        nonce = generate_nonce()
+        db = self._db()
+        db.execute(
+            "INSERT INTO siws_nonces (nonce, binding, expires_at) VALUES (?, ?, ?)",
+            (nonce, binding, expires_at),
+        )
+        self._calls += 1
+        if self._calls % self._purge_every == 0:
+            db.execute("DELETE FROM siws_nonces WHERE expires_at <= ?", (now_s,))
+        return nonce
+
+    def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        binding = nonce_binding(address, chain_id)
+        now_s = self._now(now)
+        row = None
+        if isinstance(nonce, str):
+            row = (
+                self._db()
+                .execute(
+                    "DELETE FROM siws_nonces WHERE nonce = ? RETURNING binding, expires_at",
+                    (nonce,),
+                )
+                .fetchone()
+            )
+        check_nonce_row(None if row is None else (row[0], row[1]), binding, now_s)
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+class AsyncSQLiteNonceStore:
+    """`SQLiteNonceStore` run in worker threads (``sqlite3`` has no async driver)."""
+
+    def __init__(self, path: str | Path, *, clock: Clock = time.time, timeout: float = 5.0) -> None:
+        self.sync = SQLiteNonceStore(path, clock=clock, timeout=timeout)
+        self._clock = clock
+
+    def _now(self, now: Timestamp | None) -> float:
+        return self._clock() if now is None else to_seconds(now, "now")
+
+    async def issue(
+        self,
+        address: str,
+        chain_id: int,
+        *,
+        ttl: float = DEFAULT_NONCE_TTL,
+        now: Timestamp | None = None,
+    ) -> str:
+        """See `authtokens.siws.NonceStore.issue`."""
+        now_s = self._now(now)  # read here: the worker thread runs later
+        return await asyncio.to_thread(self.sync.issue, address, chain_id, ttl=ttl, now=now_s)
+
+    async def consume(
+        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
+    ) -> None:
+        """See `authtokens.siws.NonceStore.consume`."""
+        now_s = self._now(now)
+        await asyncio.to_thread(self.sync.consume, nonce, address, chain_id, now=now_s)

@@ -1,7 +1,7 @@
 """The Django flows: the same checks as `authtokens.integrations.core`, on Django's ORM,
 users and sessions.
 
-- SIWS: `authtokens.siws_nonces.verify_with_store` on the configured nonce store (the database
+- SIWS: `authtokens.siws.verify_with_store` on the configured nonce store (the database
   or Redis) takes the nonce before anything else is checked.
 - Legacy: the transit key and request wait in the browser's (server-side) Django session; the
   callback pops them and decodes the authResponse bound to that request, with the database
@@ -43,8 +43,9 @@ from ...keys import generate_transit_key
 from ...server.keyfiles import load_signing_key
 from ...server.session import TokenSigner, verify_session_token
 from ...sign_in import decode_auth_response
-from ...siws_nonces import NonceStore, RedisNonceStore, verify_with_store
+from ...siws import NonceStore, verify_with_store
 from ...stores import LinkedAccount
+from ...stores.redis import RedisNonceStore
 from ...urls import auth_request_url
 from ..config import MAINNET
 from ..core import (

@@ -15,8 +15,7 @@ from django.db import IntegrityError, transaction
 from ...addresses import canonical_stacks_address
 from ...claims import Timestamp, resolve_now
 from ...errors import InvalidArgumentError, NonceUnknownError
-from ...siws import generate_nonce
-from ...siws_nonces import DEFAULT_NONCE_TTL
+from ...siws import DEFAULT_NONCE_TTL, generate_nonce
 from .models import SiwsNonce, UsedToken
 
 __all__ = ["DatabaseNonceStore", "DatabaseReplayCache"]
@@ -29,7 +28,7 @@ def _binding(address: str, chain_id: int) -> str:
 
 
 class DatabaseNonceStore:
-    """A `authtokens.siws_nonces.NonceStore` in the ``SiwsNonce`` table."""
+    """A `authtokens.siws.NonceStore` in the ``SiwsNonce`` table."""
 
     def issue(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,20 +13,18 @@ import pytest
 from server_helpers import redis_server
 
 from authtokens.errors import InvalidAddressError, InvalidArgumentError, NonceUnknownError
-from authtokens.siws import CHAIN_TESTNET, create_message
-from authtokens.siws_nonces import (
-    AsyncMemoryNonceStore,
+from authtokens.siws import (
+    CHAIN_TESTNET,
     AsyncNonceStore,
-    AsyncRedisNonceStore,
-    AsyncSQLiteNonceStore,
-    MemoryNonceStore,
     NonceStore,
-    RedisNonceStore,
-    SQLiteNonceStore,
     averify_with_store,
+    create_message,
     verify_with_store,
 )
 from authtokens.stacks_messages import sign_message
+from authtokens.stores import AsyncMemoryNonceStore, MemoryNonceStore
+from authtokens.stores.redis import AsyncRedisNonceStore, RedisNonceStore
+from authtokens.stores.sqlite import AsyncSQLiteNonceStore, SQLiteNonceStore
 
 KEY = "e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a801"
 MAINNET = "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY"
@@ -100,6 +99,35 @@ def test_consume_refuses(store: NonceStore, case: str) -> None:
     # A refused take still spends the nonce: nobody can retry it.
     with pytest.raises(NonceUnknownError):
         store.consume(nonce, MAINNET, 1, now=NOW)
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "redis"])
+def test_the_clock_is_injectable(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    clock = [NOW]
+    store: NonceStore
+    if backend == "memory":
+        store = MemoryNonceStore(clock=lambda: clock[0])
+    elif backend == "sqlite":
+        store = SQLiteNonceStore(tmp_path / "n.db", clock=lambda: clock[0])
+    else:
+        url = request.getfixturevalue("redis_url")
+        store = RedisNonceStore(url, prefix=f"c:{tmp_path.name}:", clock=lambda: clock[0])
+    kept, lapsed = store.issue(MAINNET, 1, ttl=60), store.issue(MAINNET, 1, ttl=60)
+    clock[0] = NOW + 59
+    store.consume(kept, MAINNET, 1)  # the store's clock, not the wall clock (years earlier)
+    clock[0] = NOW + 60
+    with pytest.raises(NonceUnknownError, match="expired"):
+        store.consume(lapsed, MAINNET, 1)
+
+
+def test_stores_satisfy_the_protocols(tmp_path: Path) -> None:
+    assert isinstance(MemoryNonceStore(), NonceStore)
+    assert isinstance(SQLiteNonceStore(tmp_path / "p.db"), NonceStore)
+    assert isinstance(AsyncMemoryNonceStore(), AsyncNonceStore)
+    assert isinstance(AsyncSQLiteNonceStore(tmp_path / "q.db"), AsyncNonceStore)
+    assert importlib.util.find_spec("authtokens.siws_nonces") is None  # folded into stores/
 
 
 def test_caller_errors(store: NonceStore) -> None:
@@ -223,9 +251,9 @@ def test_base_install_imports_without_server_or_redis() -> None:
         "        if name.split('.')[0] in ('redis', 'starlette', 'uvicorn', 'fastapi', 'jwt'):\n"
         "            raise ImportError(name)\n"
         "sys.meta_path.insert(0, Block())\n"
-        "import authtokens.siws, authtokens.siws_nonces, authtokens.clarity\n"
+        "import authtokens.siws, authtokens.stores, authtokens.clarity\n"
         "import authtokens.stacks_messages\n"
-        "store = authtokens.siws_nonces.MemoryNonceStore()\n"
+        "store = authtokens.stores.MemoryNonceStore()\n"
         "print(len(store.issue('SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY', 1)))\n"
     )
     out = subprocess.run(
