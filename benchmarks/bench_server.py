@@ -262,13 +262,18 @@ def start_trivial(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-c", code], cwd=here, env=env)
 
 
-def start_signin(port: int, store: str, workdir: Path, workers: int = 1) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
+def start_signin(
+    port: int, store: str, workdir: Path, workers: int = 1, repo: Path = REPO
+) -> subprocess.Popen[bytes]:
+    """``authtokens serve`` from the checkout ``repo`` (another one: a before/after run)."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "XDG_STATE_HOME": str(workdir)}
+    many = ["--workers", str(workers)] if workers > 1 else []
     return subprocess.Popen(
         [
             *(sys.executable, "-m", "authtokens.server", "serve"),
             *("--port", str(port), "--store", store, "--rate-limits", LIMITS, *FIXED),
-            *("--workers", str(workers), "--log-level", "warning"),
+            *many,
+            *("--log-level", "warning"),
         ],
         cwd=workdir,
         env=env,
@@ -362,10 +367,6 @@ def start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], st
     return proc, f"redis://127.0.0.1:{rport}/0"
 
 
-def has_siws() -> bool:
-    return (REPO / "authtokens" / "server" / "siws_routes.py").exists()
-
-
 # --- the measurement ------------------------------------------------------------------------
 
 
@@ -375,12 +376,15 @@ def alternate(
     port: int,
     proc: subprocess.Popen[bytes],
     ceiling_port: int,
+    ceiling_pid: int,
     args: argparse.Namespace,
     redis_pid: int | None,
 ) -> dict[str, Any]:
     """``args.rounds`` rounds of (ceiling window, sign-in window); medians of the ratios."""
     wait_ready(port, "/livez", proc)
     asyncio.run(drive_flow(port, args.concurrency, 1.0, flow))  # warm-up
+    ceiling_cpu = 0.0
+    ceiling_count = 0
     ratios: list[float] = []
     rates: list[float] = []
     ceilings: list[float] = []
@@ -388,7 +392,10 @@ def alternate(
     cpu = redis_cpu = 0.0
     count = failures = 0
     for _ in range(args.rounds):
+        c0 = process_cpu([ceiling_pid])
         ceiling = asyncio.run(drive_flow(ceiling_port, args.concurrency, args.window, "trivial"))
+        ceiling_cpu += process_cpu([ceiling_pid]) - c0
+        ceiling_count += ceiling["count"]
         cpu0 = process_cpu([proc.pid])
         r0 = process_cpu([redis_pid]) if redis_pid else 0.0
         result = asyncio.run(drive_flow(port, args.concurrency, args.window, flow, samples=samples))
@@ -410,6 +417,7 @@ def alternate(
         "p50_ms": 1000 * statistics.median(samples) if n else float("nan"),
         "p99_ms": 1000 * samples[min(n - 1, int(n * 0.99))] if n else float("nan"),
         "cpu_us": 1e6 * cpu / max(1, count),
+        "ceiling_cpu_us": 1e6 * ceiling_cpu / max(1, ceiling_count),
         "redis_cpu_us": 1e6 * redis_cpu / max(1, count) if redis_pid else None,
         "failures": failures,
     }
@@ -446,9 +454,12 @@ def main() -> int:
     parser.add_argument("--flows", default="challenge,siws")
     parser.add_argument("--soak", type=float, default=0, help="soak seconds (0: no soak)")
     parser.add_argument("--soak-store", default="redis", choices=["sqlite", "redis"])
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="run the server from this checkout (a baseline)"
+    )
     args = parser.parse_args()
     flows = [f for f in args.flows.split(",") if f]
-    if "siws" in flows and not has_siws():
+    if "siws" in flows and not (args.repo / "authtokens/server/siws_routes.py").exists():
         print("this server has no /siws routes yet: SIWS flow skipped")
         flows.remove("siws")
     load_before = os.getloadavg()
@@ -475,7 +486,7 @@ def main() -> int:
                         parser.error(f"unknown store {store}")
                     try:
                         port = free_port()
-                        proc = start_signin(port, url, workdir, workers)
+                        proc = start_signin(port, url, workdir, workers, args.repo)
                         try:
                             for flow in flows:
                                 name = f"{flow}, {store}, {workers} worker{'s' * (workers > 1)}"
@@ -487,6 +498,7 @@ def main() -> int:
                                         port,
                                         proc,
                                         ceiling_port,
+                                        ceiling.pid,
                                         args,
                                         redis_proc.pid if redis_proc else None,
                                     )
@@ -516,16 +528,17 @@ def main() -> int:
     )
     print(
         "| flow, store, workers | sign-ins/s | ceiling it/s | ratio (median, range) "
-        "| p50 ms | p99 ms | server CPU µs/sign-in | Redis CPU µs/sign-in | failures |"
+        "| p50 ms | p99 ms | server CPU µs/sign-in | ceiling CPU µs/it | Redis CPU µs/sign-in "
+        "| failures |"
     )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
         low, high = r["ratio_range"]
         redis_cpu = f"{r['redis_cpu_us']:.0f}" if r["redis_cpu_us"] is not None else ""
         print(
             f"| {r['name']} | {r['rate']:.0f} | {r['ceiling']:.0f} | "
             f"{r['ratio']:.2f} ({low:.2f}-{high:.2f}) | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
-            f"{r['cpu_us']:.0f} | {redis_cpu} | {r['failures']} |"
+            f"{r['cpu_us']:.0f} | {r['ceiling_cpu_us']:.0f} | {redis_cpu} | {r['failures']} |"
         )
     if soaked is not None:
         print(
