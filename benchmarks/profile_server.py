@@ -165,7 +165,7 @@ def measure(store: str, args: argparse.Namespace, workdir: Path) -> None:
     print(f"| **total server CPU** | **{cpu_us:.0f}** | 100 % |")
     if args.top:
         stats = pstats.Stats(str(out))
-        stats.sort_stats("tottime").print_stats(args.top)
+        stats.sort_stats(args.sort).print_stats(args.top)
 
 
 def main() -> int:
@@ -174,6 +174,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=8.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--top", type=int, default=0, help="also print the N top functions")
+    parser.add_argument("--sort", default="tottime", help="their order (a pstats key)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
