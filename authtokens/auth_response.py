@@ -40,6 +40,7 @@ from .ecies import wrap_private_key
 from .errors import (
     InvalidArgumentError,
     InvalidClaimError,
+    WrongTokenTypeError,
 )
 from .gaia import make_association_token
 from .keys import get_public_key, normalize_private_key, parse_private_key, public_key_bytes
@@ -51,8 +52,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_HUB_URL",
+    "REQUEST_ONLY_CLAIMS",
     "AuthResponse",
     "check_auth_response",
+    "check_response_shape",
     "make_auth_response",
     "make_auth_response_for_request",
     "verify_auth_response",
@@ -236,6 +239,35 @@ _OPTIONAL_STRINGS = (
 )
 
 
+#: Claims only an authRequest carries (spec §4.1, and Connect's extras of §4.2): a token with
+#: any of them is a request, whoever signed it.
+REQUEST_ONLY_CLAIMS = frozenset(
+    {
+        "domain_name",
+        "manifest_uri",
+        "redirect_uri",
+        "scopes",
+        "do_not_include_profile",
+        "supports_hub_url",
+        "appDetails",
+        "sendToSignIn",
+        "connectVersion",
+    }
+)
+
+
+def check_response_shape(payload: dict[str, Any]) -> None:
+    """A response must look like one: ``private_key`` present (a string, or null for accounts
+    without app keys; every wallet writes it) and no claim only a request carries. Otherwise an
+    authRequest, signed by the app's own transit key, would pass as a response from the user
+    "did:btc-addr:<transit address>". Raises `WrongTokenTypeError`."""
+    if "private_key" not in payload:
+        raise WrongTokenTypeError("not an authResponse: the private_key claim is missing")
+    found = sorted(REQUEST_ONLY_CLAIMS.intersection(payload))
+    if found:
+        raise WrongTokenTypeError(f"not an authResponse: it has request claims {found[:3]}")
+
+
 def _check_claim_types(payload: dict[str, Any]) -> None:
     check_jti(payload)
     for name in _OPTIONAL_STRINGS:
@@ -265,6 +297,7 @@ def evaluate(
     if signed is None:
         return None, current, run
     payload = signed.decoded.payload
+    run("token_type", check_response_shape, payload)
     run("claims", _check_claim_types, payload)
     key, address = signed.key, signed.address
     if not run.ok or key is None or address is None:
@@ -304,8 +337,9 @@ def verify_auth_response(
     replay_cache: ReplayCache | None = None,
     max_size: int = jwt.MAX_TOKEN_SIZE,
 ) -> AuthResponse:
-    """Verify an authResponse: format, ``alg`` exactly ES256K, one public key, a strict issuer
-    DID matching it, the signature, ``iat``/``exp`` (see `authtokens.claims`) and claim types;
+    """Verify an authResponse: format, ``alg`` exactly ES256K, no ``crit``, one public key, a
+    strict issuer DID matching it, the signature, ``iat``/``exp`` (see `authtokens.claims`),
+    the shape of a response (`check_response_shape`: an authRequest is refused) and claim types;
     then, with a ``replay_cache``, consume the ``jti``. Decrypts nothing (see
     `decode_auth_response`). Raises the `InvalidTokenError` subclass of the first failure.
     """

@@ -59,6 +59,7 @@ __all__ = [
     "VerifyPolicy",
     "check_issuer",
     "check_jti",
+    "check_seconds",
     "check_signed_token",
     "check_times",
     "checked_origin",
@@ -91,6 +92,30 @@ class VerifyPolicy:
     max_lifetime: float | None = None
     max_size: int = jwt.MAX_TOKEN_SIZE
     allow_unknown_scopes: bool = False
+
+    def __post_init__(self) -> None:
+        # A NaN leeway makes every time comparison False, so nothing ever expires; inf and
+        # negative values are no better. Refused here, once, for every verifier.
+        check_seconds(self.leeway, "leeway")
+        check_seconds(self.max_lifetime, "max_lifetime", optional=True)
+        if isinstance(self.max_size, bool) or not isinstance(self.max_size, int):
+            raise InvalidArgumentError("max_size must be an int (characters)")
+        if self.max_size < 1:
+            raise InvalidArgumentError("max_size must be positive")
+
+
+def check_seconds(value: object, name: str, *, optional: bool = False) -> float | None:
+    """A duration option given by the caller (a leeway, a lifetime, an age, a retention):
+    a finite, non-negative int or float (not a bool), or None when ``optional``. Returns it as a
+    float; raises `InvalidArgumentError` (a usage error) otherwise, since NaN or infinity would
+    silently switch the check it tunes off."""
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidArgumentError(f"{name} must be a number of seconds")
+    if not math.isfinite(value) or value < 0:
+        raise InvalidArgumentError(f"{name} must be finite and not negative, got {value!r}")
+    return float(value)
 
 
 DEFAULT_POLICY = VerifyPolicy()
@@ -266,14 +291,15 @@ class SignedToken:
 def check_signed_token(
     run: CheckRunner, token: str, now: float, policy: VerifyPolicy
 ) -> SignedToken | None:
-    """The checks every auth token gets, in order: format, ``alg``, ``public_keys``, issuer
-    format, signature, issuer, times. Raises the first failure when ``run`` is not collecting;
-    when it is, returns None only if the token could not even be parsed."""
+    """The checks every auth token gets, in order: format, ``alg``, ``crit``, ``public_keys``,
+    issuer format, signature, issuer, times. Raises the first failure when ``run`` is not
+    collecting; when it is, returns None only if the token could not even be parsed."""
     decoded = run("format", jwt.decode, token, max_size=policy.max_size)
     if decoded is None:
         return None
     payload = decoded.payload
     run("algorithm", jwt.check_algorithm, decoded.header)
+    run("critical", jwt.check_critical, decoded.header)
     key = run("public_keys", single_public_key, payload)
     address = run("issuer_format", issuer_address, payload)
     if key is not None:

@@ -10,12 +10,15 @@ for the only network step, the optional manifest loader (`authtokens.manifest`):
 or the manifest failed", neither a rejected token nor a caller's bug. ``InternalError`` is
 the fourth: authtokens itself or its installation broke (a damaged bundled file, a random id
 that collides three times), which a server answers with a 500 and nobody can fix by sending
-other input::
+other input. ``ReplayCacheFullError`` stands alone: a replay cache that can remember no more
+tokens refuses new ones (rather than forget live ones), which is the verifier's condition, not
+the token's fault (answer 503)::
 
     AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
     │   ├── MalformedTokenError          "malformed"
-    │   │   └── TokenTooLargeError       "token_too_large"
+    │   │   ├── TokenTooLargeError       "token_too_large"
+    │   │   └── CriticalHeaderError      "unsupported_crit"   (a `crit` header: RFC 7515)
     │   ├── UnsupportedAlgorithmError    "bad_alg"
     │   │   └── UnsecuredTokenError      "unsigned"
     │   ├── InvalidSignatureError        "bad_signature"
@@ -24,6 +27,7 @@ other input::
     │   │   ├── InvalidPublicKeysError   "invalid_public_keys"
     │   │   ├── InvalidIssuerError       "invalid_issuer"
     │   │   ├── InvalidScopeError        "invalid_scope"
+    │   │   ├── WrongTokenTypeError      "wrong_token_type"   (an authRequest as a response)
     │   │   ├── WrongAudienceError       "wrong_audience"     (session tokens)
     │   │   └── WrongIssuerError         "wrong_issuer"       (session tokens)
     │   ├── IssuerMismatchError          "issuer_mismatch"
@@ -37,6 +41,7 @@ other input::
     │   ├── PlaintextKeyError            "plaintext_key"
     │   ├── UnsupportedVersionError      "unsupported_version"
     │   ├── RequestMismatchError         "request_mismatch"
+    │   │   └── UnboundResponseError     "unbound_response"   (private_key null + request)
     │   ├── ReplayedTokenError           "replayed"
     │   ├── MalformedMessageError        "malformed_message"      (SIWS text outside the grammar)
     │   ├── MalformedClarityValueError   "malformed_clarity_value"
@@ -78,6 +83,7 @@ other input::
     │   │   └── InvalidMessageFieldError "invalid_message_field" (create_message refuses a field)
     │   ├── StoreNotOpenError            "store_not_open"
     │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
+    ├── ReplayCacheFullError             "replay_cache_full"      (the verifier's condition: 503)
     ├── ManifestError                    "manifest_error"
     │   ├── ManifestFetchError           "manifest_unreachable"
     │   ├── ManifestTooLargeError        "manifest_too_large"
@@ -101,6 +107,7 @@ __all__ = [
     "ChallengeExpiredError",
     "ChallengePendingError",
     "CorruptDataError",
+    "CriticalHeaderError",
     "DecryptionError",
     "DomainMismatchError",
     "ExpiredTokenError",
@@ -147,6 +154,7 @@ __all__ = [
     "PublicKeyMismatchError",
     "RateLimitedError",
     "RedirectOriginError",
+    "ReplayCacheFullError",
     "ReplayedTokenError",
     "RequestMismatchError",
     "RequestTooLargeError",
@@ -156,6 +164,7 @@ __all__ = [
     "SignatureRejectedError",
     "StoreNotOpenError",
     "TokenTooLargeError",
+    "UnboundResponseError",
     "UnsecuredTokenError",
     "UnsupportedAlgorithmError",
     "UnsupportedMediaError",
@@ -166,6 +175,7 @@ __all__ = [
     "UsageError",
     "WrongAudienceError",
     "WrongIssuerError",
+    "WrongTokenTypeError",
 ]
 
 
@@ -195,6 +205,13 @@ class MalformedTokenError(InvalidTokenError):
     """The token is not a well-formed compact JWS with a JSON object payload."""
 
     code = "malformed"
+
+
+class CriticalHeaderError(MalformedTokenError):
+    """The header lists ``crit`` extensions, which this verifier does not understand (RFC 7515
+    §4.1.11 requires refusing the token); an empty or malformed ``crit`` is refused too."""
+
+    code = "unsupported_crit"
 
 
 class TokenTooLargeError(MalformedTokenError):
@@ -249,6 +266,13 @@ class InvalidScopeError(InvalidClaimError):
     """A scope is unknown or malformed."""
 
     code = "invalid_scope"
+
+
+class WrongTokenTypeError(InvalidClaimError):
+    """The token is not of the kind expected: an authRequest given where an authResponse is
+    verified (no ``private_key`` claim, or claims only a request carries)."""
+
+    code = "wrong_token_type"
 
 
 class WrongAudienceError(InvalidClaimError):
@@ -331,6 +355,13 @@ class RequestMismatchError(InvalidTokenError):
     """The response was not minted for the given request."""
 
     code = "request_mismatch"
+
+
+class UnboundResponseError(RequestMismatchError):
+    """The response carries ``private_key: null``: nothing ties it to the request's transit
+    key, so it could have been minted for any app (``allow_unbound_response=True`` accepts it)."""
+
+    code = "unbound_response"
 
 
 class ReplayedTokenError(InvalidTokenError):
@@ -416,6 +447,17 @@ class NoChallengeError(SignInError):
 
     code = "no_challenge"
     status = 409
+
+
+# --- the verifier's own condition ---------------------------------------------------------
+
+
+class ReplayCacheFullError(AuthTokenError):
+    """The replay cache holds as many live token ids as it may: the token is refused (it cannot
+    be remembered, so accepting it would re-open replays) until ids expire. Not the token's
+    fault: answer 503, and size the cache for the peak."""
+
+    code = "replay_cache_full"
 
 
 # --- "the caller misused the API" ---------------------------------------------------------

@@ -8,8 +8,12 @@ Integers beyond 2**53 are written as JS writes the same double (``18446744073709
 double holds them exactly, and refused otherwise rather than silently rounded.
 
 `loads` parses UTF-8 JSON and refuses what JS would not produce or what could be abused:
-duplicate keys, ``NaN``/``Infinity``, numbers that overflow a double, and nesting deeper than
-``max_depth``. Integers beyond 2**53 are read as floats, as JS reads them.
+duplicate keys, ``NaN``/``Infinity``, numbers that overflow a double, nesting deeper than
+``max_depth`` and more than ``max_elements`` values (arrays, objects and commas). Integers
+beyond 2**53 are read as floats, as JS reads them. The nesting and element caps are checked
+on the text before anything is parsed, with C-speed string operations only, so refusing a
+token of 32,000 empty arrays costs about what reading an ordinary token of its size does
+(issue 11, item 12).
 """
 
 from __future__ import annotations
@@ -23,9 +27,13 @@ from typing import Any
 
 from .errors import InvalidArgumentError, InvalidEncodingError
 
-__all__ = ["MAX_DEPTH", "dumps", "format_number", "loads"]
+__all__ = ["MAX_DEPTH", "MAX_ELEMENTS", "dumps", "format_number", "loads"]
 
 MAX_DEPTH = 64
+#: Cap on the arrays, objects and commas outside strings (so, about the values) of one JSON
+#: text. An authResponse has a few dozen; 4096 leaves room for any profile while bounding the
+#: parse of a hostile one.
+MAX_ELEMENTS = 4096
 _MAX_SAFE_INT = 2**53
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -218,21 +226,48 @@ _DECODER = json.JSONDecoder(
 _SCAN: Callable[[str, int], tuple[Any, int]] = make_scanner(_DECODER)  # type: ignore[arg-type]
 
 
-def _depth(obj: Any) -> int:
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(obj, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            deepest = max(deepest, level)
-            stack.extend((v, level + 1) for v in item)
-    return deepest
+_PAIR = re.compile(r"\[\]|\{\}")
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 
 
-def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
+def _outside_strings(text: str) -> str:
+    """The text with every string literal removed (exact for valid JSON: inside a string a quote
+    can only appear as ``\\"``, and ``\\\\`` is the only escape that precedes one)."""
+    plain = text.replace("\\\\", "").replace('\\"', "")
+    return "".join(plain.split('"')[::2])
+
+
+def _nesting_exceeds(structure: str, max_depth: int) -> bool:
+    """Whether the brackets of ``structure`` (strings removed) nest deeper than ``max_depth``:
+    each pass removes the innermost pairs, so the passes needed is the depth."""
+    brackets = _NOT_BRACKET.sub("", structure)
+    for _ in range(max_depth):
+        if not brackets:
+            return False
+        shorter = _PAIR.sub("", brackets)
+        if len(shorter) == len(brackets):
+            return False  # unbalanced: not JSON, the parser will say so
+        brackets = shorter
+    return bool(brackets)
+
+
+def _prescan(text: str, max_depth: int, max_elements: int) -> None:
+    # Counting characters over-counts (brackets and commas inside strings); only when that
+    # crude count is over a cap is the exact count, outside strings, worth taking.
+    containers = text.count("[") + text.count("{")
+    if containers <= max_depth and containers + text.count(",") <= max_elements:
+        return
+    structure = _outside_strings(text)
+    containers = structure.count("[") + structure.count("{")
+    if containers + structure.count(",") > max_elements:
+        raise InvalidEncodingError(f"JSON has more than {max_elements} values")
+    if containers > max_depth and _nesting_exceeds(structure, max_depth):
+        raise InvalidEncodingError(f"JSON is nested deeper than {max_depth} levels")
+
+
+def loads(
+    data: bytes | str, *, max_depth: int = MAX_DEPTH, max_elements: int = MAX_ELEMENTS
+) -> Any:
     """Parse strict JSON; raise `InvalidEncodingError` for anything else (see module doc)."""
     if isinstance(data, bytes | bytearray):
         try:
@@ -243,6 +278,7 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         text = data
     else:
         raise InvalidEncodingError(f"JSON must be bytes or str, got {type(data).__name__}")
+    _prescan(text, max_depth, max_elements)
     try:
         try:
             # Fast path: the C scanner straight away (JSON text starting with a value), with
@@ -258,7 +294,4 @@ def loads(data: bytes | str, *, max_depth: int = MAX_DEPTH) -> Any:
         raise InvalidEncodingError(f"JSON is nested deeper than {max_depth} levels") from None
     except ValueError as exc:  # json.JSONDecodeError, or int() limits
         raise InvalidEncodingError(f"invalid JSON: {exc}") from None
-    # Cheap pre-test: deep nesting needs at least max_depth opening brackets.
-    if (text.count("{") + text.count("[")) > max_depth and _depth(value) > max_depth:
-        raise InvalidEncodingError(f"JSON is nested deeper than {max_depth} levels")
     return value

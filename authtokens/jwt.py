@@ -23,6 +23,7 @@ from coincurve import PrivateKey, PublicKey
 from . import jsjson
 from .encoding import b64url_decode, b64url_encode
 from .errors import (
+    CriticalHeaderError,
     InvalidArgumentError,
     InvalidEncodingError,
     MalformedTokenError,
@@ -38,6 +39,7 @@ __all__ = [
     "MAX_TOKEN_SIZE",
     "DecodedToken",
     "check_algorithm",
+    "check_critical",
     "check_signature",
     "decode",
     "sign",
@@ -168,6 +170,29 @@ def check_algorithm(header: dict[str, Any]) -> None:
     raise UnsupportedAlgorithmError(f"token alg must be {ALGORITHM}, got {alg!r}")
 
 
+#: The ``crit`` extensions this verifier understands (RFC 7515 §4.1.11): none.
+UNDERSTOOD_CRITICAL: frozenset[str] = frozenset()
+
+
+def check_critical(header: dict[str, Any]) -> None:
+    """Refuse a header whose ``crit`` names an extension we do not understand (RFC 7515
+    §4.1.11); we understand none, so any ``crit`` is refused, and so is a malformed one (not a
+    non-empty list of distinct strings, ``crit: []`` included). `CriticalHeaderError`."""
+    if "crit" not in header:
+        return
+    crit = header["crit"]
+    if (
+        not isinstance(crit, list)
+        or not crit
+        or not all(isinstance(name, str) and name for name in crit)
+        or len(set(crit)) != len(crit)
+    ):
+        raise CriticalHeaderError("header crit must be a non-empty list of extension names")
+    unknown = sorted(set(crit) - UNDERSTOOD_CRITICAL)
+    if unknown:
+        raise CriticalHeaderError(f"header crit names extensions not understood: {unknown[:4]}")
+
+
 def check_signature(signing_input: bytes, signature: bytes, public_key: PublicKey) -> None:
     """Verify the raw r || s signature over the JWS signing input (see `verify_digest`)."""
     verify_digest(hashlib.sha256(signing_input).digest(), signature, public_key)
@@ -178,11 +203,13 @@ def verify(token: str, public_key: str | bytes, *, max_size: int = MAX_TOKEN_SIZ
 
     Raises `InvalidKeyError` when ``public_key`` itself is malformed (a caller error), and an
     `InvalidTokenError` subclass when the token is rejected: `MalformedTokenError`,
-    `UnsupportedAlgorithmError` / `UnsecuredTokenError`, `InvalidSignatureError`. Claims such
+    `UnsupportedAlgorithmError` / `UnsecuredTokenError`, `CriticalHeaderError` (any ``crit``),
+    `InvalidSignatureError`. Claims such
     as ``exp`` are not checked here. Never returns a falsy value.
     """
     point = parse_public_key(public_key)
     decoded = decode(token, max_size=max_size)
     check_algorithm(decoded.header)
+    check_critical(decoded.header)
     check_signature(decoded.signing_input, decoded.signature, point)
     return decoded

@@ -26,6 +26,7 @@ from .errors import (
     InvalidKeyError,
     PlaintextKeyError,
     RequestMismatchError,
+    UnboundResponseError,
     UnsupportedVersionError,
 )
 from .keys import normalize_private_key, parse_private_key, public_key_bytes
@@ -77,8 +78,19 @@ def _secret_field(
 
 
 def _bind(
-    response: AuthResponse, request: AuthRequest, transit_public: bytes, leeway: float
+    response: AuthResponse,
+    request: AuthRequest,
+    transit_public: bytes,
+    leeway: float,
+    allow_unbound: bool,
 ) -> None:
+    if response.private_key is None and not allow_unbound:
+        # Only an encrypted private_key ties a response to this request's transit key: a
+        # null one (hardware-wallet accounts) could have been minted for any app.
+        raise UnboundResponseError(
+            "the response has private_key null, so nothing binds it to this request "
+            "(allow_unbound_response=True accepts it; see SECURITY.md)"
+        )
     if public_key_bytes(request.public_key) != transit_public:
         raise RequestMismatchError("the transit key is not the one this request was made with")
     if response.iat + leeway < request.iat:
@@ -99,6 +111,7 @@ def decode_auth_response(
     replay_cache: ReplayCache | None = None,
     allow_plaintext_key: bool = False,
     allow_legacy_version: bool = False,
+    allow_unbound_response: bool = False,
     require_exp: bool = True,
     max_lifetime: float | None = None,
     default_hub_url: str = DEFAULT_HUB_URL,
@@ -109,14 +122,18 @@ def decode_auth_response(
     Order: parse the transit key (a malformed one is the caller's `InvalidKeyError`); verify as
     `verify_auth_response`; with ``request``, check the response belongs to it (the transit key
     is the request's, it was not issued before the request, an echoed ``state`` matches:
-    `RequestMismatchError`); gate the version; decrypt ``private_key``, ``core_token`` and
-    ``appPrivateKeyFromWalletSalt``; finally, with a ``replay_cache``, consume the ``jti``.
+    `RequestMismatchError`; and it carries an encrypted ``private_key``: a ``private_key: null``
+    response raises `UnboundResponseError` unless ``allow_unbound_response=True``, since
+    nothing in it ties it to this app, see SECURITY.md); gate the version; decrypt
+    ``private_key``, ``core_token`` and ``appPrivateKeyFromWalletSalt``; finally, with a
+    ``replay_cache``, consume the ``jti``.
 
     Versions compare as numbers. An explicit version below 1.1.0 raises
     `UnsupportedVersionError` unless ``allow_legacy_version``. A plaintext ``private_key``
     raises `PlaintextKeyError` unless ``allow_plaintext_key`` (the reference silently accepts
     it). Any field that fails to decrypt raises one `DecryptionError`. A response with
-    ``private_key: null`` (hardware-wallet accounts) gives ``app_private_key=None``.
+    ``private_key: null`` (hardware-wallet accounts) gives ``app_private_key=None``: accepted
+    without a ``request`` (as before), and with one only when ``allow_unbound_response``.
     ``appPrivateKeyFromWalletSalt`` is decrypted when encrypted and accepted in clear, since
     every reference wallet sends it so. The hub URL falls back to ``default_hub_url`` below
     version 1.2.0, and the association token is kept from 1.3.0 on, as stacks.js does.
@@ -129,7 +146,7 @@ def decode_auth_response(
     assert response is not None  # collect=False raises on the first failure
     if request is not None:
         transit_public = PrivateKey(transit_secret).public_key.format(compressed=True)
-        _bind(response, request, transit_public, leeway)
+        _bind(response, request, transit_public, leeway, allow_unbound_response)
     version = parse_version(response.version)
     legacy = version is not None and version < _V1_1
     if legacy and not allow_legacy_version:

@@ -51,7 +51,7 @@ from .addresses import (
     stacks_address,
 )
 from .checks import Check, CheckRunner
-from .claims import DEFAULT_LEEWAY, Timestamp, resolve_now, to_seconds
+from .claims import DEFAULT_LEEWAY, Timestamp, check_seconds, resolve_now, to_seconds
 from .errors import (
     AddressMismatchError,
     ChainMismatchError,
@@ -99,6 +99,7 @@ __all__ = [
     "check_message",
     "check_nonce_row",
     "check_signature",
+    "check_time_options",
     "create_message",
     "generate_nonce",
     "is_uri",
@@ -425,6 +426,13 @@ def _authority(uri: str) -> str | None:
     return parts.group(2) if parts else None
 
 
+def check_time_options(leeway: object, max_age: object) -> None:
+    """``leeway`` finite seconds ≥ 0 and ``max_age`` the same or None (`InvalidArgumentError`:
+    a NaN or infinite one would switch the time checks off)."""
+    check_seconds(leeway, "leeway")
+    check_seconds(max_age, "max_age", optional=True)
+
+
 def _check_domain(message: SiwsMessage, domain: str) -> None:
     if message.domain.lower() != domain.lower():
         raise DomainMismatchError(f"message is for domain {message.domain!r}, expected {domain!r}")
@@ -497,6 +505,7 @@ def check_fields(
 ) -> None:
     """Check a parsed message against the backend's expectations (spec §4.3); ``now`` in Unix
     seconds. ``nonce=None`` skips the nonce comparison (a nonce store has consumed it)."""
+    check_time_options(leeway, max_age)
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
     _check_domain(message, domain)
@@ -556,6 +565,7 @@ def check_message(
     """
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
+    check_time_options(leeway, max_age)
     now_s = resolve_now(now)
     run = CheckRunner(collect=True)
     parsed = run("message", _parse, text)
@@ -674,6 +684,7 @@ def verify_message(
     """
     if not isinstance(nonce, str) or not nonce:
         raise InvalidArgumentError("nonce (the expected one) is required")
+    check_time_options(leeway, max_age)
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     check_fields(
@@ -722,6 +733,7 @@ def wallet_check(
     Returns every failed check as an error with its code (empty: safe to sign); never raises
     for the message (a malformed ``origin`` or ``address`` is the wallet's bug and raises).
     """
+    check_time_options(leeway, max_age)
     parts = _URI_SPLIT.match(origin) if isinstance(origin, str) else None
     scheme = (parts.group(1) or "").lower() if parts else ""
     authority = (parts.group(2) or "").lower() if parts else ""
@@ -917,6 +929,7 @@ def verify_with_store(
     them, expired or was used: of concurrent attempts exactly one gets past this); then every
     field check and the signature. The nonce is spent whatever the later checks say.
     """
+    check_time_options(leeway, max_age)  # before the nonce is spent
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     store.consume(message.nonce, message.address, message.chain_id, now=now_s)
@@ -944,6 +957,7 @@ async def averify_with_store(
 ) -> VerifiedSignIn:
     """The async twin of `verify_with_store` (the signature check is CPU-bound and runs inline:
     it takes well under a millisecond)."""
+    check_time_options(leeway, max_age)  # before the nonce is spent
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     await store.consume(message.nonce, message.address, message.chain_id, now=now_s)

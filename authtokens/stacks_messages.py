@@ -22,16 +22,9 @@ serialised in Clarity's consensus order (tuple keys sorted by bytes). stacks.js 
 with ``localeCompare`` instead, so for tuples whose keys mix case or ``-``/``_`` (e.g.
 ``{a_b, a-b, B, a, a1}``) wallets sign bytes Clarity never writes. `verify_structured_data`
 therefore accepts a signature over either ordering: both encode the same value.
-
-The small tagged helpers at the end (`ClarityValue` wrapping serialised bytes, `ascii_cv`,
-`tuple_cv`, `uint_cv`, `message_digest`, `sip018_digest`) are the pre-issue-10 interface the
-challenge server uses; they are kept, unchanged in behaviour, until it moves to the new API.
 """
 
 from __future__ import annotations
-
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from coincurve import PublicKey
 
@@ -64,22 +57,14 @@ __all__ = [
     "LEGACY_PREFIX",
     "MESSAGE_PREFIX",
     "SIP018_PREFIX",
-    "ClarityValue",
-    "ascii_cv",
     "compact_size",
     "hash_message",
-    "message_digest",
     "recover_candidates",
     "recover_public_key",
-    "serialize_cv",
     "sign_message",
     "sign_structured_data",
     "signature_bytes",
-    "sip018_digest",
     "structured_data_hash",
-    "tuple_cv",
-    "uint_cv",
-    "utf8_cv",
     "verify_message_signature",
     "verify_structured_data",
 ]
@@ -203,11 +188,14 @@ def verify_digest_signature(
 
     With ``public_key``, the signature must verify with that key (and, with ``address``, the
     key as given must hash to it). With only ``address``, a recovered key must hash to it. With
-    neither, the recovered key is returned. Returns the compressed key as 66 hex.
+    neither, the recovered key is returned, and a signature that recovers to more than one key
+    (see below) is a usage error: the caller must say whose signature it expects. Returns the
+    compressed key as 66 hex.
 
     Raises `InvalidSignatureError`, `AddressMismatchError` or `PublicKeyMismatchError`; a
     malformed ``public_key`` raises `InvalidKeyError` and a malformed ``address``
-    `InvalidAddressError` (the caller's arguments). ``version`` spares decoding an ``address``
+    `InvalidAddressError` (the caller's arguments); an ambiguous signature with neither
+    expectation raises `InvalidArgumentError`. ``version`` spares decoding an ``address``
     the caller has already validated.
     """
     raw = signature_bytes(signature)
@@ -233,6 +221,20 @@ def verify_digest_signature(
             if recover_candidates(digest, raw):
                 raise PublicKeyMismatchError("the signature was not made by the given public key")
         raise InvalidSignatureError("the signature does not verify")
+    if address is None:
+        # With no expectation the answer must be unambiguous: a signature that recovers to
+        # several keys (its RSV and VRS readings, or two digests such as the two SIP-018 key
+        # orders or the legacy prefix) would otherwise name whichever came first.
+        found = {
+            key.format(compressed=True)
+            for digest in digests
+            for key in recover_candidates(digest, raw)
+        }
+        if len(found) > 1:
+            raise InvalidArgumentError(
+                "the signature recovers to more than one key (RSV and VRS readings, or several "
+                "digests): pass public_key or address to say whose signature is expected"
+            )
     recovered_any = False
     for digest in digests:
         for key in recover_candidates(digest, raw):
@@ -366,56 +368,3 @@ def verify_structured_data(
     if js != digests[0]:
         digests.append(js)
     return verify_digest_signature(digests, signature, public_key=public_key, address=address)
-
-
-# --- the challenge server's interface (kept until it moves to the API above) --------------------
-
-
-def message_digest(message: str | bytes, *, legacy: bool = False) -> bytes:
-    """The 32-byte digest a wallet signs for a plain message: `hash_message`, old name."""
-    return hash_message(message, legacy=legacy)
-
-
-@dataclass(frozen=True, slots=True)
-class ClarityValue:
-    """A serialised Clarity value (consensus bytes)."""
-
-    data: bytes
-
-
-def uint_cv(value: int) -> ClarityValue:
-    """Clarity ``uint`` (128-bit unsigned)."""
-    if not 0 <= value < 2**128:
-        raise InvalidArgumentError("uint out of range")
-    return ClarityValue(b"\x01" + value.to_bytes(16, "big"))
-
-
-def ascii_cv(value: str) -> ClarityValue:
-    """Clarity ``string-ascii``; refuses non-ASCII text."""
-    data = value.encode("ascii")
-    return ClarityValue(b"\x0d" + len(data).to_bytes(4, "big") + data)
-
-
-def utf8_cv(value: str) -> ClarityValue:
-    """Clarity ``string-utf8``."""
-    data = value.encode("utf-8")
-    return ClarityValue(b"\x0e" + len(data).to_bytes(4, "big") + data)
-
-
-def tuple_cv(fields: Mapping[str, ClarityValue]) -> ClarityValue:
-    """Clarity tuple: count, then entries sorted by name, each ``u8 len || name || value``."""
-    out = [b"\x0c", len(fields).to_bytes(4, "big")]
-    for name in sorted(fields):
-        raw = name.encode("ascii")
-        out += [bytes((len(raw),)), raw, fields[name].data]
-    return ClarityValue(b"".join(out))
-
-
-def serialize_cv(value: ClarityValue) -> bytes:
-    """The consensus serialisation of ``value``."""
-    return value.data
-
-
-def sip018_digest(domain: ClarityValue, message: ClarityValue) -> bytes:
-    """The SIP-018 signing digest of ``message`` under ``domain``."""
-    return sha256(SIP018_PREFIX + sha256(domain.data) + sha256(message.data))

@@ -35,6 +35,7 @@ from authtokens import (
     make_auth_request,
     verify_auth_request,
 )
+from authtokens.errors import ReplayCacheFullError
 from authtokens.urls import auth_request_url, auth_response_from_url
 
 STATE_COOKIE = "stacks_sign_in"
@@ -137,6 +138,8 @@ def create_app(app_origin: str, authenticator_url: str) -> FastAPI:
             )
         except InvalidTokenError as exc:
             return _error(400 if exc.code == "malformed" else 401, exc.code)
+        except ReplayCacheFullError as exc:  # our condition, not the user's: try again later
+            return _error(503, exc.code)
         # user.app_private_key is the user's key for this app: keep it server-side (or hand
         # it to your own front end over your session); never log it.
         response = JSONResponse(

@@ -20,8 +20,8 @@ The page loads the Connect 8 front end from ``/static/signin.js``, served from
 from __future__ import annotations
 
 import argparse
-import html
 import os
+import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,7 +33,10 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTex
 from authtokens.integrations import AuthConfig, Session
 from authtokens.integrations.fastapi import StacksSignIn, optional_user
 
-BUNDLE = Path(__file__).resolve().parent / "frontend" / "dist" / "signin.js"
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # signin_page.py, next to this file
+import signin_page
+from signin_page import BUNDLE
+
 DEFAULT_AUTHENTICATOR = "http://127.0.0.1:8800/auth"
 
 
@@ -52,51 +55,9 @@ def config_for(host: str, port: int, workdir: Path) -> AuthConfig:
     )
 
 
-def _user_html(session: Session | None) -> str:
-    if session is None:
-        return '<p id="user" data-signed-in="false">Not signed in.</p>'
-    rows: list[tuple[str, str | None]] = [
-        ("Address", session.address),
-        ("Account", session.account_id),
-        ("Signed in with", session.method),
-    ]
-    if session.did is not None:
-        rows += [("DID", session.did), ("STX address (from the profile)", session.stx_address)]
-    items = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v or '-')}</dd>" for k, v in rows)
-    return f'<dl id="user" data-signed-in="true">{items}</dl>'
-
-
 def page(config: AuthConfig, session: Session | None) -> str:
-    """The home page; every value from the session or the environment is escaped."""
-    provider = os.environ.get("AUTH_DEV_PROVIDER")
-    provider_tag = f'<script src="{html.escape(provider)}"></script>' if provider else ""
-    prefix = html.escape(config.prefix)
-    bundle_note = (
-        ""
-        if BUNDLE.exists()
-        else "<p>The front end is not built: run <code>make frontend</code>.</p>"
-    )
-    return f"""<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>authtokens: FastAPI sign-in example</title>
-</head>
-<body>
-<h1>Sign in with Stacks (FastAPI)</h1>
-{_user_html(session)}
-<p id="auth-status" data-state="{"signed-in" if session else "signed-out"}"></p>
-<button id="siws-button" type="button">Sign in with Stacks</button>
-<button id="logout-button" type="button">Sign out</button>
-<p><a id="legacy-link" href="{prefix}/stacks/login?next=/">
-  Sign in with a Stacks authenticator</a></p>
-{bundle_note}
-{provider_tag}
-<script src="/static/signin.js" data-auth-prefix="{prefix}"
-        data-statement="Sign in to the authtokens FastAPI example."></script>
-</body>
-</html>
-"""
+    """The home page (`signin_page.page`)."""
+    return signin_page.page("FastAPI", config.prefix, session)
 
 
 def build_app(config: AuthConfig) -> FastAPI:

@@ -10,6 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
+import pytest
+
 from authtokens import siws
 from authtokens.addresses import stacks_address
 from authtokens.auth_request import verify_auth_request
@@ -108,6 +111,26 @@ def reference_missing() -> str | None:
     if not (_VECTORS / "node_modules" / "@stacks" / "wallet-sdk").is_dir():
         return "tools/vectors/node_modules is missing (cd tools/vectors && npm ci)"
     return None
+
+
+_NO_REFERENCE = reference_missing()
+#: Marks a test that signs with the reference stack: skipped when it cannot run here.
+needs_reference = pytest.mark.skipif(
+    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
+)
+
+
+def check_logout_revokes(browser: httpx.Client, base: str, cookie_name: str, token: str) -> None:
+    """A signed-in ``browser`` logs out: then its session cookie (sent again from a new client)
+    and the session's bearer ``token`` are both refused (401)."""
+    cookie = browser.cookies[cookie_name]
+    assert browser.post("/auth/logout", headers={"origin": base}).status_code == 200
+    assert browser.get("/auth/session").status_code == 401
+    with httpx.Client(base_url=base) as later:
+        later.cookies.set(cookie_name, cookie)
+        assert later.get("/auth/session").status_code == 401
+        bearer = {"authorization": "Bearer " + token}
+        assert later.get("/auth/session", headers=bearer).status_code == 401
 
 
 def reference(request: dict[str, Any]) -> dict[str, Any]:

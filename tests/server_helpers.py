@@ -157,6 +157,36 @@ def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | N
 
 
 @contextmanager
+def running_process(
+    argv: list[str],
+    *,
+    cwd: Path,
+    log: Path,
+    health: str,
+    env: dict[str, str],
+    timeout: float = 15.0,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``argv`` started in ``cwd`` (its output in ``log``), from when ``health`` answers 200
+    until the block ends; then terminated (killed if it has not exited 10 s later). Yields
+    the process."""
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn
+        )
+        try:
+            wait_http(health, timeout, proc)
+            yield proc
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextmanager
 def server_process(
     store: str,
     workdir: Path,
@@ -178,49 +208,39 @@ def server_process(
             hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
             resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
 
-    log = (workdir / f"server-{port}.log").open("wb")
     # Key files default to the per-user state directory: keep them in the test's directory.
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "authtokens.server",
-            "serve",
-            "--port",
-            str(port),
-            "--store",
-            store,
-            "--allowed-origin",
-            ORIGIN,
-            "--domain",
-            DOMAIN,
-            "--uri",
-            URI,
-            "--log-level",
-            "warning",
-            *extra,
-        ],
+    argv = [
+        sys.executable,
+        "-m",
+        "authtokens.server",
+        "serve",
+        "--port",
+        str(port),
+        "--store",
+        store,
+        "--allowed-origin",
+        ORIGIN,
+        "--domain",
+        DOMAIN,
+        "--uri",
+        URI,
+        "--log-level",
+        "warning",
+        *extra,
+    ]
+    base = f"http://127.0.0.1:{port}"
+    with running_process(
+        argv,
         cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=workdir / f"server-{port}.log",
+        health=base + "/healthz",
         env=env,
         preexec_fn=limit_files if nofile is not None else None,
-    )
-    base = f"http://127.0.0.1:{port}"
-    if started is not None:
-        started.append(proc)
-    try:
-        wait_http(base + "/healthz", proc=proc)
+    ) as proc:
+        if started is not None:
+            started.append(proc)
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 # --- redis -------------------------------------------------------------------------------------

@@ -33,37 +33,57 @@ from protocol_helpers import (
     forge_raw,
     payload_of,
 )
+from server_helpers import redis_server
 
-from authtokens import ecies, jsjson, jwt
-from authtokens.auth_request import make_auth_request, verify_auth_request
-from authtokens.auth_response import verify_auth_response
-from authtokens.claims import check_times
+from authtokens import ecies, jsjson, jwt, siws
+from authtokens.auth_request import (
+    AuthRequest,
+    check_auth_request,
+    make_auth_request,
+    verify_auth_request,
+)
+from authtokens.auth_response import (
+    REQUEST_ONLY_CLAIMS,
+    check_auth_response,
+    check_response_shape,
+    make_auth_response,
+    verify_auth_response,
+)
+from authtokens.claims import VerifyPolicy, check_times
 from authtokens.did import did_from_public_key
 from authtokens.encoding import b64url_encode
 from authtokens.errors import (
+    CriticalHeaderError,
     DecryptionError,
     ImmatureTokenError,
     InvalidArgumentError,
     InvalidClaimError,
+    InvalidEncodingError,
     InvalidIssuerError,
     InvalidPublicKeysError,
     InvalidSignatureError,
+    InvalidTokenError,
     IssuerMismatchError,
     LifetimeTooLongError,
     MalformedTokenError,
     ManifestOriginError,
     MissingClaimError,
     RedirectOriginError,
+    ReplayCacheFullError,
     ReplayedTokenError,
     TokenTooLargeError,
+    UnboundResponseError,
     UnsecuredTokenError,
     UnsupportedAlgorithmError,
+    WrongTokenTypeError,
 )
 from authtokens.keys import CURVE_ORDER, get_public_key
 from authtokens.origins import origin_of
 from authtokens.replay import MemoryReplayCache, ReplayCache
 from authtokens.sign_in import decode_auth_response
-from authtokens.stores import SQLiteReplayCache
+from authtokens.siws import verify_with_store
+from authtokens.stores import RedisReplayCache, SQLiteReplayCache
+from authtokens.stores.memory import MemoryNonceStore
 
 P = 2**256 - 2**32 - 977  # the secp256k1 field prime
 Verifier = Callable[[str], object]
@@ -867,3 +887,278 @@ def test_response_url_claims_with_userinfo_refused(claim: str) -> None:
         verify_auth_response(forge(payload, key=IDENTITY), now=NOW)
     # the control: the same URL without userinfo is accepted
     verify_auth_response(forge({**payload, claim: "https://evil.example/"}, key=IDENTITY), now=NOW)
+
+
+# --- issue 11, items 6-12 ------------------------------------------------------------------
+
+
+def _transit_request() -> AuthRequest:
+    return verify_auth_request(EXAMPLE_A, now=NOW)
+
+
+def test_auth_request_passed_as_auth_response() -> None:
+    # EXAMPLE_A is the app's own authRequest, signed by its transit key: accepted as a response,
+    # its "user" was did:btc-addr:<transit address>.
+    with pytest.raises(WrongTokenTypeError):
+        verify_auth_response(EXAMPLE_A, now=NOW)
+    with pytest.raises(WrongTokenTypeError):  # (not the unbound-response refusal: allowed here)
+        decode_auth_response(
+            EXAMPLE_A, TRANSIT, now=NOW, request=_transit_request(), allow_unbound_response=True
+        )
+    _, checks = check_auth_response(EXAMPLE_A, now=NOW)
+    assert [c.code for c in checks if not c.passed] == ["wrong_token_type"]
+
+
+@pytest.mark.parametrize("claim", sorted(REQUEST_ONLY_CLAIMS))
+def test_auth_response_with_request_only_claims(claim: str) -> None:
+    payload = payload_of(EXAMPLE_B)
+    payload[claim] = payload_of(EXAMPLE_A).get(claim, True)
+    with pytest.raises(WrongTokenTypeError):
+        verify_auth_response(forge(payload, key=IDENTITY), now=NOW)
+
+
+def test_auth_response_without_private_key_claim() -> None:
+    payload = payload_of(EXAMPLE_B)
+    del payload["private_key"]
+    with pytest.raises(WrongTokenTypeError):
+        verify_auth_response(forge(payload, key=IDENTITY), now=NOW)
+    payload["private_key"] = None  # null is a response (hardware-wallet accounts)
+    assert verify_auth_response(forge(payload, key=IDENTITY), now=NOW).private_key is None
+
+
+def test_reference_response_vectors_still_pass_the_shape_check() -> None:
+    cases = json.loads((Path(__file__).parent / "vectors" / "auth_responses.json").read_text())
+    valid = [case for case in cases["cases"] if case["reference_valid"] is True]
+    assert len(valid) > 20
+    for case in valid:  # (tests/test_auth_response.py decodes each of them in full)
+        check_response_shape(payload_of(case["token"]))
+
+
+def test_unbound_response_with_null_private_key_for_another_app() -> None:
+    # A hardware-wallet user's response, as sent to evil.example: private_key is null, so no
+    # transit-key encryption ties it to app.example.com's request.
+    token = make_auth_response(
+        IDENTITY, app_private_key=None, transit_public_key=None, now=NOW, expires_at=NOW + 3600
+    )
+    with pytest.raises(UnboundResponseError) as caught:
+        decode_auth_response(token, TRANSIT, now=NOW, request=_transit_request())
+    assert caught.value.code == "unbound_response"
+    user = decode_auth_response(
+        token, TRANSIT, now=NOW, request=_transit_request(), allow_unbound_response=True
+    )
+    assert user.app_private_key is None
+    # without a request there is nothing to bind to: unchanged
+    assert decode_auth_response(token, TRANSIT, now=NOW).app_private_key is None
+
+
+_CRIT = {
+    "an unknown extension": ["urn:example:must-understand"],
+    "b64 (RFC 7797, which changes what is signed)": ["b64"],
+    "a registered claim name": ["exp"],
+    "empty list": [],
+    "a string, not a list": "b64",
+    "a number in the list": [1],
+    "an empty name": [""],
+    "a repeated name": ["x", "x"],
+    "null": None,
+}
+
+
+@ALL
+@pytest.mark.parametrize("crit", list(_CRIT.values()), ids=list(_CRIT))
+def test_unknown_crit_header_parameters(verifier_name: str, crit: Any) -> None:
+    verify, payload, key = _verifier(verifier_name)
+    header = {"typ": "JWT", "alg": "ES256K", "crit": crit, "b64": True}
+    with pytest.raises(CriticalHeaderError) as caught:
+        verify(forge(payload, key=key, header=header))
+    assert caught.value.code == "unsupported_crit"
+
+
+def test_crit_header_refused_by_jwt_verify() -> None:
+    token = forge({"a": 1}, key=IDENTITY, header={"typ": "JWT", "alg": "ES256K", "crit": ["x"]})
+    with pytest.raises(CriticalHeaderError):
+        jwt.verify(token, IDENTITY_PUB)
+
+
+_BAD_SECONDS = [math.nan, math.inf, -math.inf, -1.0, True, "60"]
+
+
+@pytest.mark.parametrize("value", _BAD_SECONDS, ids=repr)
+def test_leeway_nan_or_inf_switches_expiry_off(value: Any) -> None:
+    expired_at = NOW + 10 * 365 * 86400  # EXAMPLE_B expired long ago by then
+    with pytest.raises(InvalidArgumentError):
+        verify_auth_response(EXAMPLE_B, now=expired_at, leeway=value)
+    with pytest.raises(InvalidArgumentError):
+        decode_auth_response(EXAMPLE_B, TRANSIT, now=expired_at, leeway=value)
+    with pytest.raises(InvalidArgumentError):
+        verify_auth_request(EXAMPLE_A, now=expired_at, leeway=value)
+    with pytest.raises(InvalidArgumentError):
+        VerifyPolicy(leeway=value)
+
+
+@pytest.mark.parametrize("value", _BAD_SECONDS, ids=repr)
+def test_max_lifetime_nan_or_inf_switches_the_cap_off(value: Any) -> None:
+    with pytest.raises(InvalidArgumentError):
+        verify_auth_response(EXAMPLE_B, now=NOW, max_lifetime=value)
+    with pytest.raises(InvalidArgumentError):
+        check_auth_request(EXAMPLE_A, now=NOW, max_lifetime=value)
+    with pytest.raises(InvalidArgumentError):
+        MemoryReplayCache(max_retention=value)
+
+
+@pytest.mark.parametrize("value", _BAD_SECONDS, ids=repr)
+def test_siws_leeway_or_max_age_nan_or_inf(value: Any) -> None:
+    case = json.loads((Path(__file__).parent / "vectors" / "siws.json").read_text())["cases"][0]
+    fields = case["fields"]
+    late = siws.parse_message(case["text"]).issued_at.timestamp() + 10 * 365 * 86400
+    expect = {"domain": fields["domain"], "nonce": fields["nonce"], "uri": fields["uri"]}
+    for option in ("leeway", "max_age"):
+        with pytest.raises(InvalidArgumentError):
+            siws.verify_message(
+                case["text"], case["signature"], now=late, **expect, **{option: value}
+            )
+        with pytest.raises(InvalidArgumentError):
+            siws.wallet_check(
+                case["text"],
+                origin="https://" + fields["domain"],
+                address=fields["address"],
+                chain_id=1,
+                now=late,
+                **{option: value},
+            )
+
+
+def test_nonce_store_verifier_refuses_a_bad_leeway_before_spending_the_nonce() -> None:
+    store = MemoryNonceStore()
+    address = "SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7"
+    nonce = store.issue(address, 1)
+    text = siws.create_message(
+        domain="app.example.com", address=address, uri="https://app.example.com", nonce=nonce
+    )
+    with pytest.raises(InvalidArgumentError):
+        verify_with_store(store, text, "00" * 65, domain="app.example.com", leeway=math.nan)
+    store.consume(nonce, address, 1)  # still there: the usage error came first
+
+
+def _far_future(exp: float) -> str:
+    payload = payload_of(EXAMPLE_B)
+    return forge({**payload, "iat": NOW, "exp": exp}, key=IDENTITY)
+
+
+@pytest.mark.parametrize("exp", [1e300, 9.3e15, NOW + 10 * 365 * 86400.0])
+def test_replay_cache_filled_forever_by_far_future_exp(exp: float) -> None:
+    cache = MemoryReplayCache(clock=lambda: NOW)
+    token = _far_future(exp)
+    verify_auth_response(token, now=NOW)  # legal without a cache (max_lifetime is off)
+    with pytest.raises(LifetimeTooLongError):
+        verify_auth_response(token, now=NOW, replay_cache=cache)
+    assert len(cache) == 0  # nothing pinned
+    # within the retention (the reference's month-long tokens), replays are still caught
+    verify_auth_response(EXAMPLE_B, now=NOW, replay_cache=cache)
+    with pytest.raises(ReplayedTokenError):
+        verify_auth_response(EXAMPLE_B, now=NOW, replay_cache=cache)
+
+
+def test_never_expiring_token_cannot_be_protected_from_replay() -> None:
+    payload = {k: v for k, v in payload_of(EXAMPLE_B).items() if k != "exp"}
+    token = forge(payload, key=IDENTITY)
+    cache = MemoryReplayCache(clock=lambda: NOW)
+    verify_auth_response(token, now=NOW, require_exp=False)
+    with pytest.raises(LifetimeTooLongError):  # it was kept a year, then replayable
+        verify_auth_response(token, now=NOW, require_exp=False, replay_cache=cache)
+
+
+def test_replay_cache_lifetime_is_covered_by_max_retention() -> None:
+    cache = MemoryReplayCache(clock=lambda: NOW, max_retention=10 * 366 * 86400.0)
+    token = _far_future(NOW + 5 * 365 * 86400.0)
+    verify_auth_response(token, now=NOW, replay_cache=cache)
+    with pytest.raises(ReplayedTokenError):
+        verify_auth_response(token, now=NOW, replay_cache=cache)
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_replay_cache_retention_is_bounded(kind: str, tmp_path: Path) -> None:
+    clock = [NOW]
+    cache: MemoryReplayCache | SQLiteReplayCache
+    if kind == "memory":
+        cache = MemoryReplayCache(clock=lambda: clock[0], max_retention=100)
+    else:
+        cache = SQLiteReplayCache(
+            tmp_path / "r.db", clock=lambda: clock[0], max_retention=100, purge_every=1
+        )
+    for exp in (1e300, math.inf, math.nan):
+        key = f"k{exp}"
+        assert cache.seen(key, exp) is False
+        assert cache.seen(key, exp) is True
+    clock[0] = NOW + 101
+    assert cache.seen("k1e+300", 1e300) is False  # forgotten after max_retention
+    if kind == "sqlite":
+        assert isinstance(cache, SQLiteReplayCache)
+        rows = cache._connect().execute("SELECT max(expires_at) FROM replay_cache").fetchone()
+        assert rows[0] <= clock[0] + 100
+
+
+def test_full_memory_replay_cache_fails_safe() -> None:
+    clock = [NOW]
+    cache = MemoryReplayCache(max_entries=2, clock=lambda: clock[0])
+    tokens = [forge({**payload_of(EXAMPLE_B), "jti": f"j{i}"}, key=IDENTITY) for i in range(3)]
+    verify_auth_response(tokens[0], now=NOW, replay_cache=cache)
+    verify_auth_response(tokens[1], now=NOW, replay_cache=cache)
+    with pytest.raises(ReplayCacheFullError) as caught:  # not "replayed": a good token
+        verify_auth_response(tokens[2], now=NOW, replay_cache=cache)
+    assert caught.value.code == "replay_cache_full"
+    assert not isinstance(caught.value, InvalidTokenError)  # the verifier's condition: 503
+    with pytest.raises(ReplayedTokenError):  # and replays are still refused
+        verify_auth_response(tokens[0], now=NOW, replay_cache=cache)
+    clock[0] = NOW + 32 * 86400  # the ids expire (within max_retention): room again
+    verify_auth_response(tokens[2], now=NOW, replay_cache=cache)
+
+
+def test_redis_replay_cache_leaks_response_error_for_huge_exp(tmp_path: Path) -> None:
+    with redis_server(tmp_path) as url:  # skips (fails under CI) without a redis-server
+        cache = RedisReplayCache(url, prefix="adv:")
+        for exp in (9.3e15, 1e300, math.inf):
+            assert cache.seen(f"k{exp}", exp) is False  # was redis' own ResponseError
+            assert cache.seen(f"k{exp}", exp) is True
+            ttl = cache._redis.pttl(f"adv:k{exp}")
+            assert 0 < ttl <= cache.max_retention * 1000
+
+
+def _empty_arrays_token(key: str, count: int = 32_000) -> str:
+    body = b'{"a":[' + b",".join([b"[]"] * count) + b"]}"
+    return forge_raw(_HEADER, body, key)
+
+
+@ALL
+def test_cheap_to_send_expensive_to_parse_token(
+    verifier_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    verify, _, key = _verifier(verifier_name)
+    token = _empty_arrays_token(key)
+    assert len(token) <= jwt.MAX_TOKEN_SIZE
+    parsed: list[int] = []
+    real_scan = jsjson._SCAN
+
+    def spy(text: str, index: int) -> tuple[Any, int]:
+        parsed.append(len(text))
+        return real_scan(text, index)
+
+    monkeypatch.setattr(jsjson, "_SCAN", spy)
+    with pytest.raises(MalformedTokenError):
+        verify(token)
+    # refused from a scan of the text: the 32,000 values are never built (43 ms before)
+    assert all(n < 1000 for n in parsed), parsed
+
+
+def test_element_cap_counts_values_outside_strings_only() -> None:
+    # counted: arrays, objects and commas (one array of n numbers: 1 + n - 1)
+    at_cap = "[" + ",".join(["0"] * jsjson.MAX_ELEMENTS) + "]"
+    assert len(jsjson.loads(at_cap)) == jsjson.MAX_ELEMENTS
+    with pytest.raises(InvalidEncodingError):
+        jsjson.loads("[" + ",".join(["0"] * (jsjson.MAX_ELEMENTS + 1)) + "]")
+    text = json.dumps({"s": '[{,\\"' * 10_000, "t": ["\\", '"]', "x"]})
+    assert jsjson.loads(text) == json.loads(text)
+    deep = "[" * 64 + '"' + "[" * 100 + '"' + "]" * 64
+    assert jsjson.loads(deep) is not None
+    with pytest.raises(InvalidEncodingError):
+        jsjson.loads("[" * 65 + "]" * 65)

@@ -30,6 +30,7 @@ from authtokens.challenge.schemes import (
     verify_jws,
     verify_secp256k1_digest,
 )
+from authtokens.clarity import serialize
 from authtokens.errors import (
     InvalidRequestError,
     SignatureRejectedError,
@@ -355,8 +356,8 @@ def test_challenge_text_forms() -> None:
         expires_at_ms=1,
     )
     assert sip.message_cv is not None
-    assert sip.signed == sip.message_cv.data
-    assert sip.sha256_hex == sha256(sip.message_cv.data).hex()
+    assert sip.signed == serialize(sip.message_cv)
+    assert sip.sha256_hex == sha256(serialize(sip.message_cv)).hex()
 
 
 def test_nonce_and_id_entropy() -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
@@ -10,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import cli_runner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from protocol_helpers import (
@@ -30,7 +30,7 @@ from protocol_helpers import (
 import authtokens.cli.parser as cli_parser
 from authtokens import decode_auth_response, make_auth_response, verify_auth_request
 from authtokens.bip39 import validate_mnemonic
-from authtokens.cli import EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from authtokens.cli import EXIT_NETWORK, EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from authtokens.gaia import make_association_token
 from authtokens.keys import get_public_key
 
@@ -38,30 +38,9 @@ IDENTITY_ADDRESS = "1NBsnVpx9SVD88MxC7tPUE6xxuWt1wigyL"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class Run:
-    """One CLI invocation: exit code and captured output."""
-
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    @property
-    def all(self) -> str:
-        return self.out + self.err
-
-
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*argv: str, stdin: str = "") -> Run:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
+    return cli_runner(capsys, monkeypatch)
 
 
 @pytest.fixture
@@ -270,7 +249,9 @@ def test_verify_unknown_scopes_need_the_flag(cli: Any) -> None:
 
 def test_verify_type_override_and_unknown_shape(cli: Any) -> None:
     forced = cli("verify", EXAMPLE_A, "--now", str(NOW), "--type", "response")
-    assert forced.code == EXIT_OK  # a request passes the response's (weaker) checks too
+    # a request is not a response (issue 11, item 6), whatever --type says
+    assert forced.code == EXIT_REJECTED
+    assert "wrong_token_type" in forced.err
     other = cli("verify", forge({"hello": "world"}))
     assert other.code == EXIT_REJECTED
     assert "error: malformed: " in other.err

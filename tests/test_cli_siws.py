@@ -3,16 +3,15 @@ fixed points)."""
 
 from __future__ import annotations
 
-import io
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_helpers import cli_runner
 
 from authtokens.clarity import Cl, serialize_hex
-from authtokens.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, main
+from authtokens.cli import EXIT_OK, EXIT_REJECTED, EXIT_USAGE
 from authtokens.cli.messages import clarity_from_json
 from authtokens.stacks_messages import verify_message_signature, verify_structured_data
 
@@ -47,24 +46,9 @@ SIG_C = (
 NOW = "2026-11-30T00:01:00Z"
 
 
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    def run(*argv: str, stdin: str = "") -> Run:
-        monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
+    return cli_runner(capsys, monkeypatch)
 
 
 @pytest.fixture

@@ -17,13 +17,14 @@ import pytest
 from integration_helpers import (
     ADDRESS,
     answer_auth_request,
+    check_logout_revokes,
+    needs_reference,
     reference_auth_response,
-    reference_missing,
     reference_siws_sign_in,
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import free_port, wait_http
+from server_helpers import free_port, running_process
 
 pytest.importorskip("django")
 
@@ -46,26 +47,16 @@ def example(tmp_path: Path) -> Iterator[str]:
         capture_output=True,
         timeout=120,
     )
-    log = (tmp_path / "server.log").open("wb")
-    proc = subprocess.Popen(
+    base = f"http://127.0.0.1:{port}"
+    with running_process(
         [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=tmp_path / "server.log",
+        health=base + "/healthz",
         env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/healthz", proc=proc, timeout=30)
+        timeout=30,
+    ):
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
     assert (tmp_path / "authtokens-django.sqlite3").exists()
 
 
@@ -93,14 +84,7 @@ def test_example_siws_over_http(example: str) -> None:
         user = re.search(r'<dl id="user"[^>]*>(.*?)</dl>', browser.get("/").text)
         assert user is not None
         assert ADDRESS in user.group(1)
-        cookie = browser.cookies["sessionid"]
-        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
-        assert browser.get("/auth/session").status_code == 401
-    with httpx.Client(base_url=example) as later:
-        later.cookies.set("sessionid", cookie)
-        assert later.get("/auth/session").status_code == 401
-        bearer = {"authorization": "Bearer " + token}
-        assert later.get("/auth/session", headers=bearer).status_code == 401
+        check_logout_revokes(browser, example, "sessionid", token)
 
 
 def test_example_legacy_flow_over_http(example: str) -> None:
@@ -117,12 +101,6 @@ def test_example_legacy_flow_over_http(example: str) -> None:
         assert account.identity_address in browser.get("/").text
 
 
-_NO_REFERENCE = reference_missing()
-needs_reference = pytest.mark.skipif(
-    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
-)
-
-
 @needs_reference
 def test_example_signs_in_what_the_reference_signed(example: str) -> None:
     """Done-when of issue 12, on Django: reference-signed SIWS and a wallet-sdk 7
@@ -134,14 +112,7 @@ def test_example_signs_in_what_the_reference_signed(example: str) -> None:
         assert answer.status_code == 200, answer.text
         token = answer.json()["token"]
         assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
-        cookie = browser.cookies["sessionid"]
-        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
-        assert browser.get("/auth/session").status_code == 401
-    with httpx.Client(base_url=example) as later:
-        later.cookies.set("sessionid", cookie)
-        assert later.get("/auth/session").status_code == 401
-        bearer = {"authorization": "Bearer " + token}
-        assert later.get("/auth/session", headers=bearer).status_code == 401
+        check_logout_revokes(browser, example, "sessionid", token)
     account = wallet_account()
     with CsrfClient(base_url=example) as browser:
         browser.get("/")

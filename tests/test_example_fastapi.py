@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import httpx
@@ -16,40 +16,29 @@ import pytest
 from integration_helpers import (
     ADDRESS,
     answer_auth_request,
+    check_logout_revokes,
+    needs_reference,
     reference_auth_response,
-    reference_missing,
     reference_siws_sign_in,
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import free_port, wait_http
+from server_helpers import free_port, running_process
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@contextmanager
 def running(
     argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """A process of ours on 127.0.0.1, until the block ends."""
-    log = (workdir / f"{Path(argv[1]).stem}.log").open("wb")
-    proc = subprocess.Popen(
-        argv, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, env=env or dict(os.environ)
-    )
-    try:
-        wait_http(health, proc=proc)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    log = workdir / f"{Path(argv[1]).stem}.log"
+    return running_process(argv, cwd=workdir, log=log, health=health, env=env or dict(os.environ))
 
 
-def start_example(workdir: Path, authenticator: str) -> tuple[str, AbstractContextManager[None]]:
+def start_example(
+    workdir: Path, authenticator: str
+) -> tuple[str, AbstractContextManager[subprocess.Popen[bytes]]]:
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
@@ -86,14 +75,7 @@ def test_example_siws_over_http(example: str) -> None:
         user = re.search(r'<dl id="user"[^>]*>(.*?)</dl>', home.text)
         assert user is not None
         assert ADDRESS in user.group(1)
-        cookie = browser.cookies["authtokens_session"]
-        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
-        assert browser.get("/auth/session").status_code == 401
-    with httpx.Client(base_url=example) as later:
-        later.cookies.set("authtokens_session", cookie)
-        assert later.get("/auth/session").status_code == 401
-        bearer = {"authorization": "Bearer " + token}
-        assert later.get("/auth/session", headers=bearer).status_code == 401
+        check_logout_revokes(browser, example, "authtokens_session", token)
 
 
 def test_example_refuses_another_domain(example: str) -> None:
@@ -121,12 +103,6 @@ def test_example_legacy_flow_over_http(example: str) -> None:
         assert browser.get("/auth/session").status_code == 401
 
 
-_NO_REFERENCE = reference_missing()
-needs_reference = pytest.mark.skipif(
-    _NO_REFERENCE is not None, reason=f"reference stack unavailable: {_NO_REFERENCE}"
-)
-
-
 @needs_reference
 def test_example_signs_in_what_the_reference_signed(example: str) -> None:
     """Done-when of issue 12: a SIWS message signed by @stacks/transactions and an
@@ -137,13 +113,7 @@ def test_example_signs_in_what_the_reference_signed(example: str) -> None:
         assert answer.status_code == 200, answer.text
         token = answer.json()["token"]
         assert browser.get("/auth/session").json()["user"]["address"] == ADDRESS
-        cookie = browser.cookies["authtokens_session"]
-        assert browser.post("/auth/logout", headers={"origin": example}).status_code == 200
-        assert browser.get("/auth/session").status_code == 401
-        browser.cookies.set("authtokens_session", cookie)
-        assert browser.get("/auth/session").status_code == 401
-        bearer = {"authorization": "Bearer " + token}
-        assert browser.get("/auth/session", headers=bearer).status_code == 401
+        check_logout_revokes(browser, example, "authtokens_session", token)
     account = wallet_account()
     with httpx.Client(base_url=example) as browser:
         start = browser.get("/auth/stacks/login")

@@ -343,3 +343,33 @@ def test_twenty_concurrent_verifies_one_session(nonce_store: str) -> None:
     assert sorted(a.status_code for a in answers) == [200] + [401] * 19
     assert {error(a) for a in answers if a.status_code == 401} == {"nonce_unknown"}
     assert SignInEvent.objects.filter(event="sign_in").count() == sign_ins + 1
+
+
+def test_database_nonce_store_checks_as_the_other_stores(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """`DatabaseNonceStore` binds, bounds and judges with the shared `NonceStoreBase`."""
+    _configure(tmp_path_factory.mktemp("django"))
+    from authtokens.errors import InvalidAddressError, InvalidArgumentError, NonceUnknownError
+    from authtokens.integrations.django.stores import DatabaseNonceStore
+    from authtokens.siws import CHAIN_TESTNET
+
+    now = 1_800_000_000.0
+    clock = [now]
+    store = DatabaseNonceStore(clock=lambda: clock[0])
+    with pytest.raises(InvalidArgumentError):
+        store.issue(ADDRESS, 5)
+    with pytest.raises(InvalidAddressError):
+        store.issue(ADDRESS, CHAIN_TESTNET)
+    with pytest.raises(InvalidArgumentError):
+        store.issue(ADDRESS, 1, ttl=0)
+    kept, other, lapsed = (store.issue(ADDRESS, 1, ttl=60) for _ in range(3))
+    with pytest.raises(NonceUnknownError, match="another account"):
+        store.consume(other, address_of(OTHER_KEY), 1)
+    clock[0] = now + 59
+    store.consume(kept, ADDRESS, 1)  # the store's clock, not the wall clock
+    with pytest.raises(NonceUnknownError, match="not issued here"):
+        store.consume(kept, ADDRESS, 1)
+    clock[0] = now + 60
+    with pytest.raises(NonceUnknownError, match="expired"):
+        store.consume(lapsed, ADDRESS, 1)

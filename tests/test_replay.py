@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from server_helpers import redis_server
 
-from authtokens.errors import InvalidArgumentError
+from authtokens.errors import InvalidArgumentError, ReplayCacheFullError
 from authtokens.replay import MemoryReplayCache, ReplayCache, replay_key
 from authtokens.stores import RedisReplayCache, SQLiteReplayCache
 
@@ -105,7 +105,10 @@ def test_memory_cache_refuses_when_full_of_live_ids() -> None:
     cache = MemoryReplayCache(max_entries=2, clock=lambda: NOW)
     assert cache.seen("a", NOW + 60) is False
     assert cache.seen("b", NOW + 60) is False
-    assert cache.seen("c", NOW + 60) is True  # refusing is safe; forgetting "a" would not be
+    # refusing is safe, forgetting "a" would not be; and "c" is no replay (issue 11, item 10)
+    with pytest.raises(ReplayCacheFullError):
+        cache.seen("c", NOW + 60)
+    assert cache.seen("a", NOW + 60) is True  # still remembered
     with pytest.raises(InvalidArgumentError):
         MemoryReplayCache(max_entries=0)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import socket
 import sqlite3
@@ -21,14 +22,33 @@ from typing import Any
 
 import httpx
 import pytest
-from server_helpers import REPO, ed25519_key, free_port, make_app, server_process, wait_http
+from server_helpers import (
+    REPO,
+    ed25519_key,
+    free_port,
+    make_app,
+    server_process,
+    signing_key,
+    wait_http,
+)
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 
 from authtokens import ed25519
 from authtokens.challenge.schemes import verify_ed25519
-from authtokens.errors import InvalidKeyError, InvalidSignatureError, SignatureRejectedError
+from authtokens.encoding import b64url_encode
+from authtokens.errors import (
+    CriticalHeaderError,
+    InvalidArgumentError,
+    InvalidKeyError,
+    InvalidSignatureError,
+    InvalidTokenError,
+    MalformedTokenError,
+    SignatureRejectedError,
+)
+from authtokens.keys import get_public_key
+from authtokens.server.session import TokenSigner, verify_session_token
 from authtokens.stores import MemoryStore
 from authtokens.stores.base import Limited
 from authtokens.stores.sqlite import SqliteStore
@@ -385,3 +405,72 @@ def test_http_challenge_cannot_be_completed_over_a_websocket() -> None:
             c.portal.call(  # type: ignore[union-attr]
                 lambda: service.complete(ch["id"], signature, ip="x", origin="", channel="ws")
             )
+
+
+# --- issue 11, item 11: verify_session_token leaked PyJWT's exceptions ---------------------------
+
+_SESSION_ISS = "https://auth.example.com"
+
+
+def _session_with_header(header: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    signer = TokenSigner(signing_key(), issuer=_SESSION_ISS, audience=_SESSION_ISS, ttl=900)
+    token = signer.issue("ed25519:aa", now=NOW).token
+    head = b64url_encode(json.dumps({"alg": "ES256K", "typ": "JWT", **header}).encode())
+    return head + token[token.index(".") :], signer.jwks()
+
+
+_HOSTILE_SESSION_HEADERS: dict[str, tuple[dict[str, Any], type[InvalidTokenError]]] = {
+    "crit naming an extension": ({"crit": ["exp"]}, CriticalHeaderError),
+    "crit: []": ({"crit": []}, CriticalHeaderError),
+    "crit not a list": ({"crit": "b64"}, CriticalHeaderError),
+    "kid a number": ({"kid": 5}, MalformedTokenError),
+    "kid null": ({"kid": None}, MalformedTokenError),
+    "kid a list": ({"kid": ["a"]}, MalformedTokenError),
+}
+
+
+@pytest.mark.parametrize(
+    ("header", "error"),
+    list(_HOSTILE_SESSION_HEADERS.values()),
+    ids=list(_HOSTILE_SESSION_HEADERS),
+)
+def test_session_token_header_leaks_pyjwt_exceptions(
+    header: dict[str, Any], error: type[InvalidTokenError]
+) -> None:
+    token, jwks = _session_with_header(header)
+    # only the library's own errors may leave it (PyJWT's InvalidTokenError did, before any
+    # signature check: a service catching ours answered 500)
+    with pytest.raises(error):
+        verify_session_token(token, jwks, issuer=_SESSION_ISS, audience=_SESSION_ISS, now=NOW)
+
+
+@pytest.mark.parametrize("leeway", [math.nan, math.inf, -1.0])
+def test_session_token_leeway_nan_switches_expiry_off(leeway: float) -> None:
+    signer = TokenSigner(signing_key(), issuer=_SESSION_ISS, audience=_SESSION_ISS, ttl=900)
+    token = signer.issue("ed25519:aa", now=NOW).token
+    with pytest.raises(InvalidArgumentError):
+        verify_session_token(
+            token, signer.jwks(), issuer=_SESSION_ISS, audience=_SESSION_ISS, now=NOW + 10**9,
+            leeway=leeway,
+        )  # fmt: skip
+    with pytest.raises(InvalidArgumentError):
+        verify_session_token(
+            token, signer.jwks(), issuer=_SESSION_ISS, audience=_SESSION_ISS, now=math.nan
+        )
+
+
+def test_challenge_jws_with_crit_header_refused() -> None:
+    # The jws-es256k challenge scheme reads a client's ES256K JWS: a crit header is refused
+    # there too, before the signature is even checked.
+    from authtokens.challenge.keys import parse_client_key
+    from authtokens.challenge.schemes import verify_jws
+    from authtokens.jwt import sign
+
+    private = "c2263a14b7049ef2770a16dc030f1aff16b11ac3ef66d3531f34216283dd557b"
+    key = parse_client_key(get_public_key(private))
+    claims = {"nonce": "n", "aud": "https://auth.example.com", "iat": NOW, "exp": NOW + 60}
+    args: dict[str, Any] = {"nonce": "n", "audience": claims["aud"], "now": NOW}
+    verify_jws(key, sign(claims, private), not_after=NOW + 60, **args)  # the control
+    hostile = sign(claims, private, header={"crit": ["x"], "x": 1})
+    with pytest.raises(SignatureRejectedError):
+        verify_jws(key, hostile, not_after=NOW + 60, **args)

@@ -18,6 +18,7 @@ from server_helpers import (
 )
 
 from authtokens.addresses import STACKS_TESTNET, stacks_address
+from authtokens.clarity import Cl, serialize
 from authtokens.errors import (
     ExpiredTokenError,
     ImmatureTokenError,
@@ -38,14 +39,7 @@ from authtokens.server.session import (
     textile_api_sig,
     verify_session_token,
 )
-from authtokens.stacks_messages import (
-    ascii_cv,
-    compact_size,
-    message_digest,
-    sip018_digest,
-    tuple_cv,
-    uint_cv,
-)
+from authtokens.stacks_messages import compact_size, hash_message, structured_data_hash
 
 # --- §2.2 vectors ---------------------------------------------------------------------------
 
@@ -54,14 +48,14 @@ XYZ_PUBKEY = "024cce41b91566d70ec2ed6eb161c6ef9c277bdc034738318ed06f1d5ba09546d6
 
 
 def test_stacks_message_hash_hello_world() -> None:
-    assert message_digest("hello world").hex() == (
+    assert hash_message("hello world").hex() == (
         "619997693db23de4b92ed152444a578a134143d9ad2c0f4dff2615de9d42ad96"
     )
 
 
 def test_stacks_message_hash_xyz_new_and_legacy_prefix() -> None:
-    new = message_digest(XYZ).hex()
-    legacy = message_digest(XYZ, legacy=True).hex()
+    new = hash_message(XYZ).hex()
+    legacy = hash_message(XYZ, legacy=True).hex()
     # The spec gives these truncated (650ff1a8…69a5, 1a92e733…d5e9).
     assert new.startswith("650ff1a8")
     assert new.endswith("69a5")
@@ -91,17 +85,21 @@ def test_compact_size(n: int, encoded: str) -> None:
 
 
 def test_sip018_vectors() -> None:
-    message = ascii_cv("Hello World")
-    domain = tuple_cv(
-        {"name": ascii_cv("Test App"), "version": ascii_cv("1.0.0"), "chain-id": uint_cv(1)}
+    message = Cl.string_ascii("Hello World")
+    domain = Cl.tuple(
+        {
+            "name": Cl.string_ascii("Test App"),
+            "version": Cl.string_ascii("1.0.0"),
+            "chain-id": Cl.uint(1),
+        }
     )
-    data_hash = sha256(message.data).hex()
-    domain_hash = sha256(domain.data).hex()
+    data_hash = sha256(serialize(message)).hex()
+    domain_hash = sha256(serialize(domain)).hex()
     assert data_hash.startswith("5297eef9")
     assert data_hash.endswith("d9e8")
     assert domain_hash.startswith("2538b5dc")
     assert domain_hash.endswith("5065")
-    assert sip018_digest(domain, message).hex() == (
+    assert structured_data_hash(domain, message).hex() == (
         "1bfdab6d4158313ce34073fbb8d6b0fc32c154d439def12247a0f44bb2225259"
     )
 

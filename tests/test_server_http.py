@@ -23,9 +23,10 @@ from server_helpers import (
 
 from authtokens import jwt as es256k
 from authtokens.addresses import STACKS_MAINNET, stacks_address
+from authtokens.clarity import deserialize_hex
 from authtokens.server.config import RateLimits
 from authtokens.server.session import verify_session_token
-from authtokens.stacks_messages import sip018_digest
+from authtokens.stacks_messages import structured_data_hash
 from authtokens.stores import MemoryStore
 
 Signer = Callable[[dict[str, Any]], Any]
@@ -110,17 +111,15 @@ def test_stacks_address_only_sign_in() -> None:
 
 
 def test_sip018_sign_in() -> None:
-    from authtokens.stacks_messages import ClarityValue
-
     secret = PrivateKey()
     pub = secret.public_key.format(compressed=True).hex()
 
     def sign(ch: dict[str, Any]) -> str:
-        domain = ClarityValue(bytes.fromhex(ch["domainHex"]))
-        message = ClarityValue(bytes.fromhex(ch["structuredMessageHex"]))
+        domain = deserialize_hex(ch["domainHex"])
+        message = deserialize_hex(ch["structuredMessageHex"])
         # The message tuple carries the same nonce the text shows.
-        assert ch["nonce"].encode() in message.data
-        return sign_rsv(secret, sip018_digest(domain, message)).hex()
+        assert ch["nonce"].encode() in bytes.fromhex(ch["structuredMessageHex"])
+        return sign_rsv(secret, structured_data_hash(domain, message)).hex()
 
     with client() as c:
         r = signin(c, {"pubkey": pub, "scheme": "sip018"}, sign)

@@ -128,11 +128,33 @@ def test_caller_arguments_are_usage_errors() -> None:
         sign_message("00" * 32, TEXT_A)
 
 
-def test_uint_cv_out_of_range_is_a_usage_error() -> None:
+def test_a_signature_over_the_stacksjs_key_order_needs_an_expectation() -> None:
+    # Signed over stacks.js' tuple order, the signature also "recovers" to some stranger's key
+    # under Clarity's order: with no public_key or address, no key may be named.
+    from authtokens.clarity import Cl
     from authtokens.errors import InvalidArgumentError
-    from authtokens.stacks_messages import uint_cv
+    from authtokens.stacks_messages import sign_structured_data, verify_structured_data
 
-    assert uint_cv(2**128 - 1).data == b"\x01" + b"\xff" * 16
-    for value in (-1, 2**128):
-        with pytest.raises(InvalidArgumentError):
-            uint_cv(value)
+    domain = Cl.tuple(
+        {"name": Cl.string_ascii("App"), "version": Cl.string_ascii("1"), "chain-id": Cl.uint(1)}
+    )
+    message = Cl.tuple({name: Cl.uint(i) for i, name in enumerate(["a_b", "a-b", "B", "a", "a1"])})
+    signature = sign_structured_data(KEY, domain=domain, message=message, key_order="stacks.js")
+    with pytest.raises(InvalidArgumentError, match="more than one key"):
+        verify_structured_data(signature, domain=domain, message=message)
+    assert verify_structured_data(signature, domain=domain, message=message, address=MAINNET) == PUB
+    assert verify_structured_data(signature, domain=domain, message=message, public_key=PUB) == PUB
+
+
+def test_an_rsv_signature_that_also_reads_as_vrs_needs_an_expectation() -> None:
+    # About 1 RSV signature in 64 starts with a byte <= 3 and so also reads as VRS.
+    from authtokens.errors import InvalidArgumentError
+
+    text = next(
+        t for t in (f"message {i}" for i in range(10_000)) if int(sign_message(KEY, t)[:2], 16) <= 3
+    )
+    signature = sign_message(KEY, text)
+    with pytest.raises(InvalidArgumentError, match="more than one key"):
+        verify_message_signature(text, signature)
+    assert verify_message_signature(text, signature, address=MAINNET) == PUB
+    assert recover_public_key(text, signature) == PUB  # RSV first, as wallets sign

@@ -44,6 +44,13 @@ Sign-In with Stacks and Clarity targets (``parse_message``, ``verify_message``,
 signed original, a parsed message that breaks the grammar's invariants, or deserialised bytes
 that do not serialise back to themselves.
 
+The session-token target (``verify_session_token``) starts from tokens a `TokenSigner` issues
+(ES256K and EdDSA) and mutates the string, or the header and claims (hostile edits: ``crit``,
+a non-string ``kid``, ``alg`` none or HMAC, another issuer or audience, expired, not yet valid,
+a required claim missing or mistyped), usually re-signing with the server's key. A crash is any
+exception but an `InvalidTokenError` (PyJWT's own errors included); a false accept is a token
+nobody signed, a re-signed hostile edit, or one that breaks the independent checks.
+
 Crashes and false accepts are saved as JSON reproducers under ``--out`` (default: a new temporary
 directory) and make the exit status 1. Pure Python; no external fuzzing engine is needed.
 
@@ -81,6 +88,7 @@ from authtokens.auth_request import (  # noqa: E402
     verify_auth_request,
 )
 from authtokens.auth_response import (  # noqa: E402
+    REQUEST_ONLY_CLAIMS,
     check_auth_response,
     make_auth_response,
     make_auth_response_for_request,
@@ -97,6 +105,7 @@ from authtokens.errors import (  # noqa: E402
 from authtokens.hashes import hash160, sha256d  # noqa: E402
 from authtokens.keys import CURVE_ORDER, get_public_key  # noqa: E402
 from authtokens.replay import MemoryReplayCache  # noqa: E402
+from authtokens.server.session import TokenSigner, verify_session_token  # noqa: E402
 from authtokens.sign_in import decode_auth_response  # noqa: E402
 from authtokens.signatures import sign_digest  # noqa: E402
 from authtokens.stores import SQLiteReplayCache  # noqa: E402
@@ -114,7 +123,8 @@ REQUEST_TARGETS = ("verify_auth_request", "check_auth_request")
 RESPONSE_TARGETS = ("verify_auth_response", "decode_auth_response", "check_auth_response")
 TOKEN_TARGETS = REQUEST_TARGETS + RESPONSE_TARGETS
 SIWS_TARGETS = ("parse_message", "verify_message", "clarity.deserialize")
-ALL_TARGETS = TOKEN_TARGETS + SIWS_TARGETS
+SESSION_TARGETS = ("verify_session_token",)
+ALL_TARGETS = TOKEN_TARGETS + SIWS_TARGETS + SESSION_TARGETS
 
 
 # --- seeds --------------------------------------------------------------------------------
@@ -761,6 +771,13 @@ def make_hostile(
             ),
         ),
         ("alg missing", targets_all, lambda: head.pop("alg", None)),
+        (
+            "crit header",
+            targets_all,
+            lambda: head.__setitem__(
+                "crit", rng.choice([["b64"], ["exp"], [], "b64", [1], ["x", "x"], None])
+            ),
+        ),
     ]
     if seed.kind == "request":
         request_only = frozenset({"verify_auth_request"})
@@ -823,6 +840,12 @@ def make_hostile(
             ),
             ("profile not an object", targets_all, set_("profile", rng.choice(["x", 1, ["a"]]))),
             ("private_key a number", targets_all, set_("private_key", 5)),
+            ("private_key claim missing", targets_all, lambda: body.pop("private_key", None)),
+            (
+                "a request-only claim",
+                targets_all,
+                set_(rng.choice(sorted(REQUEST_ONLY_CLAIMS)), rng.choice([True, "x", ["a"]])),
+            ),
         ]
         if body.get("private_key") is not None:
             options.append(
@@ -1003,6 +1026,13 @@ def invariant_violations(seed: Seed, token: str, target: str) -> list[str]:
     problems = []
     if header.get("alg") != "ES256K":
         problems.append("alg is not ES256K")
+    if "crit" in header:
+        problems.append("a crit header was accepted")
+    if target in RESPONSE_TARGETS:
+        if "private_key" not in payload:
+            problems.append("a response without the private_key claim")
+        if REQUEST_ONLY_CLAIMS & set(payload):
+            problems.append("a response with request-only claims")
     for name in ("iat", "exp"):
         v = payload.get(name)
         if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
@@ -1024,7 +1054,7 @@ def invariant_violations(seed: Seed, token: str, target: str) -> list[str]:
             problems.append("iss is not the DID of the public key")
     if not isinstance(payload.get("jti"), str) or not payload.get("jti"):
         problems.append("jti missing")
-    if seed.kind == "request":
+    if seed.kind == "request" and target in REQUEST_TARGETS:
         try:
             origin = _oracle_origin(payload.get("domain_name"))
             for name in ("redirect_uri", "manifest_uri"):
@@ -1111,7 +1141,12 @@ class Fuzzer:
         return decode_auth_response(token, seed.transit, now=seed.now, replay_cache=cache)
 
     def targets_for(self, seed: Seed) -> Iterator[str]:
-        names = REQUEST_TARGETS if seed.kind == "request" else RESPONSE_TARGETS
+        # an authRequest is also passed as an authResponse (issue 11): it must be refused
+        names: tuple[str, ...] = (
+            (*REQUEST_TARGETS, "verify_auth_response")
+            if seed.kind == "request"
+            else RESPONSE_TARGETS
+        )
         for name in names:
             if name in self.targets and (name != "decode_auth_response" or seed.transit):
                 yield name
@@ -1182,6 +1217,14 @@ class Fuzzer:
     def judge_accept(self, target: str, m: Mutant) -> None:
         key = _token_sig_key(m.token)
         problems: list[str] = []
+        parts = _parts(m.token)
+        if (
+            m.seed.kind == "request"
+            and target in RESPONSE_TARGETS
+            and parts is not None
+            and ("private_key" not in parts[1] or REQUEST_ONLY_CLAIMS & set(parts[1]))
+        ):
+            problems.append("an authRequest accepted as an authResponse")
         if key is None or (key not in self.genuine and key not in m.signed):
             problems.append("forgery: accepted bytes and signature that nobody signed")
         elif key in m.signed:
@@ -1542,6 +1585,248 @@ class SiwsFuzzer:
             print(f"  reproducer: {path}")
 
 
+# --- session tokens (verify_session_token) -------------------------------------------------------
+
+SESSION_ISSUER = "https://auth.example.com"
+SESSION_NOW = 1_900_000_000
+SESSION_LEEWAY = 30.0
+_SESSION_REQUIRED = ("iss", "aud", "sub", "iat", "nbf", "exp", "jti")
+
+
+@dataclass
+class SessionSeed:
+    alg: str
+    signer: TokenSigner
+    private: Any  # 32 key bytes (ES256K) or an Ed25519PrivateKey
+    token: str
+
+
+def _session_seeds() -> list[SessionSeed]:
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+
+    out = []
+    secp = ec.generate_private_key(ec.SECP256K1())
+    edkey = ed25519.Ed25519PrivateKey.generate()
+    for alg, key in (("ES256K", secp), ("EdDSA", edkey)):
+        signer = TokenSigner(key, issuer=SESSION_ISSUER, audience=SESSION_ISSUER, ttl=900)
+        private: Any = (
+            key.private_numbers().private_value.to_bytes(32, "big")
+            if isinstance(key, ec.EllipticCurvePrivateKey)
+            else key
+        )
+        for i in range(3):
+            token = signer.issue(f"ed25519:{i:02x}", now=SESSION_NOW - 100 * i).token
+            out.append(SessionSeed(alg, signer, private, token))
+    return out
+
+
+def _session_sign(seed: SessionSeed, signing_input: bytes) -> bytes:
+    if seed.alg == "ES256K":
+        return sign_digest(seed.private, hashlib.sha256(signing_input).digest())
+    signature: bytes = seed.private.sign(signing_input)
+    return signature
+
+
+def _session_hostile(
+    rng: random.Random, head: dict[str, Any], body: dict[str, Any], seed: SessionSeed
+) -> str:
+    """One edit verify_session_token must refuse, applied in place; returns its label."""
+    now = SESSION_NOW
+    options: list[tuple[str, Callable[[], None]]] = [
+        ("crit", lambda: head.__setitem__("crit", rng.choice([["b64"], [], "x", [1], None]))),
+        ("kid not a string", lambda: head.__setitem__("kid", rng.choice([5, None, ["a"], {}]))),
+        ("alg none", lambda: head.__setitem__("alg", rng.choice(["none", "None", "NONE"]))),
+        ("alg HMAC", lambda: head.__setitem__("alg", rng.choice(["HS256", "HS512"]))),
+        ("other issuer", lambda: body.__setitem__("iss", "https://evil.example")),
+        ("other audience", lambda: body.__setitem__("aud", rng.choice(["x", ["x"], None]))),
+        ("expired", lambda: body.__setitem__("exp", now - int(SESSION_LEEWAY) - 1)),
+        ("nbf ahead", lambda: body.__setitem__("nbf", now + int(SESSION_LEEWAY) + 60)),
+        ("iat ahead", lambda: body.__setitem__("iat", now + int(SESSION_LEEWAY) + 60)),
+        ("claim missing", lambda: body.pop(rng.choice(_SESSION_REQUIRED), None)),
+        ("exp not an int", lambda: body.__setitem__("exp", rng.choice([1e300, "9", True, None]))),
+        ("sub empty", lambda: body.__setitem__("sub", rng.choice(["", 5, None]))),
+    ]
+    label, apply = rng.choice(options)
+    apply()
+    return label
+
+
+def _session_oracle(token: str) -> list[str]:
+    """Independent checks on an accepted session token."""
+    try:
+        head_b64, body_b64, _ = token.split(".")
+        head = json.loads(_b64d(head_b64))
+        body = json.loads(_b64d(body_b64))
+    except (ValueError, UnicodeDecodeError):
+        return ["accepted a token the oracle cannot parse"]
+    problems = []
+    if not isinstance(head, dict) or not isinstance(body, dict):
+        return ["header or payload not an object"]
+    if "crit" in head:
+        problems.append("a crit header was accepted")
+    if "kid" in head and not isinstance(head["kid"], str):
+        problems.append("a non-string kid was accepted")
+    if head.get("alg") not in ("ES256K", "EdDSA"):
+        problems.append("alg not on the allowlist")
+    if body.get("iss") != SESSION_ISSUER or body.get("aud") != SESSION_ISSUER:
+        problems.append("iss or aud is not ours")
+    for name in ("iat", "nbf", "exp"):
+        if type(body.get(name)) is not int:
+            problems.append(f"{name} not an int")
+    if type(body.get("exp")) is int and body["exp"] <= SESSION_NOW - SESSION_LEEWAY:
+        problems.append("expired")
+    for name in ("nbf", "iat"):
+        if type(body.get(name)) is int and body[name] > SESSION_NOW + SESSION_LEEWAY:
+            problems.append(f"{name} ahead")
+    for name in ("sub", "jti"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            problems.append(f"{name} not a non-empty string")
+    return problems
+
+
+class SessionFuzzer:
+    """Mutation fuzzing of `authtokens.server.session.verify_session_token`: tokens issued by a
+    `TokenSigner` (ES256K and EdDSA), mutated as strings or as header and claims (usually
+    re-signed with the server's key so the deeper checks run). A crash is any exception but
+    an `InvalidTokenError` (PyJWT's own included); a false accept is an accepted token nobody
+    signed, one re-signed after a hostile edit, or one that breaks `_session_oracle`."""
+
+    def __init__(self, *, seed: int, out: str | None, slow_ms: float) -> None:
+        self.rng = random.Random(seed)
+        self.out = Path(out) if out else Path(tempfile.mkdtemp(prefix="authtokens-fuzz-session-"))
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.slow = slow_ms / 1000
+        self.seeds = _session_seeds()
+        self.others = [s.token for s in self.seeds]
+        self.genuine = {s.token for s in self.seeds}
+        self.stats = SiwsStats()
+
+    def save(self, kind: str, data: str, detail: str) -> None:
+        ident = hashlib.sha256(f"{kind}{data}".encode("utf-8", "surrogatepass")).hexdigest()
+        path = self.out / f"{kind}-verify_session_token-{ident[:16]}.json"
+        shown = data.encode("utf-8", "surrogatepass").decode("utf-8", "backslashreplace")
+        path.write_text(json.dumps({"kind": kind, "token": shown, "detail": detail}))
+        self.stats.saved.append(str(path))
+        print(f"\n!! {kind} in verify_session_token: {detail[:300]}\n   saved {path}", flush=True)
+
+    def mutant(self, seed: SessionSeed) -> tuple[str, str | None, bool]:
+        """A mutated token, the hostile edit it carries (if re-signed), and whether we signed."""
+        token, hostile, signed = seed.token, None, False
+        rng = self.rng
+        if rng.random() < 0.6:
+            head_b64, body_b64, _ = seed.token.split(".")
+            head: dict[str, Any] = json.loads(_b64d(head_b64))
+            body: dict[str, Any] = json.loads(_b64d(body_b64))
+            for _ in range(rng.randrange(0, 3)):
+                target = rng.choice([head, body])
+                key = rng.choice([*target, "x", "crit", "kid", "b64"])
+                if rng.random() < 0.3:
+                    target.pop(key, None)
+                else:
+                    target[key] = random_value(rng)
+            if rng.random() < 0.5:
+                hostile = _session_hostile(rng, head, body, seed)
+            try:
+                signing_input = (
+                    b64url_encode(emit(head)) + "." + b64url_encode(emit(body))
+                ).encode()
+            except AuthTokenError:
+                signing_input = seed.token.rpartition(".")[0].encode()
+            if rng.random() < 0.85:
+                sig = _session_sign(seed, signing_input)
+                signed = True
+            else:
+                sig, hostile = _b64d(seed.token.rpartition(".")[2]), None
+            token = signing_input.decode() + "." + b64url_encode(sig)
+        if rng.random() < 0.35 or token == seed.token:
+            ops: list[str] = []
+            for _ in range(rng.randrange(1, 3)):
+                token = mutate_string(rng, token, self.others, ops)
+            hostile = None if token.count(".") != 2 else hostile
+        return token, hostile, signed
+
+    def one(self) -> None:
+        st = self.stats
+        st.tried += 1
+        st.per_target["verify_session_token"] = st.tried
+        seed = self.rng.choice(self.seeds)
+        token, hostile, signed = self.mutant(seed)
+        start = time.perf_counter()
+        try:
+            verify_session_token(
+                token,
+                seed.signer.jwks(),
+                issuer=SESSION_ISSUER,
+                audience=SESSION_ISSUER,
+                now=SESSION_NOW,
+                leeway=SESSION_LEEWAY,
+            )
+        except InvalidTokenError as exc:
+            st.errors[type(exc).__name__] = st.errors.get(type(exc).__name__, 0) + 1
+        except Exception as exc:
+            st.crashes += 1
+            self.save("crash", token, "".join(traceback.format_exception(exc)))
+        else:
+            st.accepted += 1
+            problems = _session_oracle(token)
+            head_body = token.rpartition(".")[0]
+            ours = any(head_body == g.rpartition(".")[0] for g in self.genuine)
+            if not ours and not signed:
+                problems.append("forgery: accepted bytes nobody signed")
+            if hostile is not None:
+                problems.append(f"hostile edit accepted: {hostile}")
+            if problems:
+                st.false_accepts += 1
+                self.save("false-accept", token, "; ".join(problems))
+        elapsed = time.perf_counter() - start
+        if elapsed > self.slow:  # confirm: a GC pause or a busy machine is not a slow input
+            elapsed = min(self._time_again(seed, token) for _ in range(3))
+            if elapsed > self.slow:
+                st.slow += 1
+                self.save("slow", token, f"{elapsed * 1000:.1f} ms")
+        st.slowest = max(st.slowest, elapsed)
+
+    def _time_again(self, seed: SessionSeed, token: str) -> float:
+        start = time.perf_counter()
+        try:
+            verify_session_token(
+                token, seed.signer.jwks(), issuer=SESSION_ISSUER, audience=SESSION_ISSUER,
+                now=SESSION_NOW, leeway=SESSION_LEEWAY,
+            )  # fmt: skip
+        except AuthTokenError:
+            pass
+        return time.perf_counter() - start
+
+    def run(self, seconds: float) -> SiwsStats:
+        for seed in self.seeds:  # the originals verify
+            try:
+                verify_session_token(
+                    seed.token, seed.signer.jwks(), issuer=SESSION_ISSUER,
+                    audience=SESSION_ISSUER, now=SESSION_NOW, leeway=SESSION_LEEWAY,
+                )  # fmt: skip
+            except Exception as exc:
+                self.stats.crashes += 1
+                self.save("crash", seed.token, "original: " + repr(exc))
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for _ in range(50):
+                self.one()
+        return self.stats
+
+    def report(self) -> None:
+        st = self.stats
+        print("\n== authtokens session-token fuzz summary ==")
+        print(
+            f"inputs={st.tried} accepted={st.accepted} crashes={st.crashes} "
+            f"false_accepts={st.false_accepts} slow={st.slow} slowest={st.slowest * 1000:.1f}ms"
+        )
+        print(f"calls per target: {st.per_target}")
+        top = sorted(st.errors.items(), key=lambda kv: -kv[1])
+        print("rejections by error: " + ", ".join(f"{k}={v}" for k, v in top))
+        for path in st.saved:
+            print(f"  reproducer: {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=60.0, help="time budget (default 60)")
@@ -1557,17 +1842,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"fuzzing {sorted(args.targets)} for {args.seconds:.0f} s, seed {args.seed}", flush=True)
     token_targets = [t for t in args.targets if t in TOKEN_TARGETS]
     siws_targets = [t for t in args.targets if t in SIWS_TARGETS]
+    session = "verify_session_token" in args.targets
     total_seconds = args.seconds
+    shares = len(token_targets) + len(siws_targets) + session
     failed = False
     if token_targets:
         args.targets = token_targets
-        args.seconds = total_seconds * len(token_targets) / (len(token_targets) + len(siws_targets))
+        args.seconds = total_seconds * len(token_targets) / shares
         fuzzer = Fuzzer(args)
         stats = fuzzer.run()
         fuzzer.report()
         failed = bool(stats.crashes or stats.false_accepts or (args.fail_on_slow and stats.slow))
     if siws_targets:
-        seconds = total_seconds * len(siws_targets) / (len(token_targets) + len(siws_targets))
+        seconds = total_seconds * len(siws_targets) / shares
         siws_fuzzer = SiwsFuzzer(siws_targets, seed=args.seed, out=args.out, slow_ms=args.slow_ms)
         siws_stats = siws_fuzzer.run(seconds)
         siws_fuzzer.report()
@@ -1575,6 +1862,15 @@ def main(argv: list[str] | None = None) -> int:
             siws_stats.crashes
             or siws_stats.false_accepts
             or (args.fail_on_slow and siws_stats.slow)
+        )
+    if session:
+        session_fuzzer = SessionFuzzer(seed=args.seed, out=args.out, slow_ms=args.slow_ms)
+        session_stats = session_fuzzer.run(total_seconds / shares)
+        session_fuzzer.report()
+        failed = failed or bool(
+            session_stats.crashes
+            or session_stats.false_accepts
+            or (args.fail_on_slow and session_stats.slow)
         )
     return 1 if failed else 0
 

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..clarity import Cl, TupleCV, serialize
 from ..encoding import b64url_encode
 from ..hashes import sha256
-from ..stacks_messages import ClarityValue, ascii_cv, tuple_cv, uint_cv
 from .keys import ClientKey, KeyType, libp2p_encode
 
 __all__ = [
@@ -120,8 +120,8 @@ class SignedMessage:
 
     text: str
     signed: bytes
-    domain_cv: ClarityValue | None = None
-    message_cv: ClarityValue | None = None
+    domain_cv: TupleCV | None = None
+    message_cv: TupleCV | None = None
 
     @property
     def sha256_hex(self) -> str:
@@ -166,20 +166,19 @@ def build_message(
     if scheme != "sip018":
         return SignedMessage(text, text.encode("utf-8"))
     chain = _chain_id(key.display)
-    domain_cv = tuple_cv(
-        {"name": ascii_cv(domain), "version": ascii_cv("1"), "chain-id": uint_cv(chain)}
-    )
-    message_cv = tuple_cv(
+    ascii = Cl.string_ascii
+    domain_cv = Cl.tuple({"name": ascii(domain), "version": ascii("1"), "chain-id": Cl.uint(chain)})
+    message_cv = Cl.tuple(
         {
-            "domain": ascii_cv(domain),
-            "address": ascii_cv(key.display),
-            "statement": ascii_cv(statement),
-            "uri": ascii_cv(uri),
-            "version": ascii_cv("1"),
-            "chain-id": uint_cv(chain),
-            "nonce": ascii_cv(nonce),
-            "issued-at": ascii_cv(issued),
-            "expiration-time": ascii_cv(expires),
+            "domain": ascii(domain),
+            "address": ascii(key.display),
+            "statement": ascii(statement),
+            "uri": ascii(uri),
+            "version": ascii("1"),
+            "chain-id": Cl.uint(chain),
+            "nonce": ascii(nonce),
+            "issued-at": ascii(issued),
+            "expiration-time": ascii(expires),
         }
     )
-    return SignedMessage(text, message_cv.data, domain_cv, message_cv)
+    return SignedMessage(text, serialize(message_cv), domain_cv, message_cv)

@@ -45,7 +45,7 @@ from ..errors import (
 from ..hashes import sha256
 from ..keys import parse_public_key
 from ..signatures import der_decode, recover_digest, verify_digest
-from ..stacks_messages import message_digest, sip018_digest
+from ..stacks_messages import hash_message, structured_data_hash
 from .keys import ClientKey, KeyType
 from .messages import SignedMessage
 
@@ -191,9 +191,9 @@ def verify_secp256k1_digest(
 
 def stacks_message_digests(message: bytes, *, legacy: bool) -> list[bytes]:
     """The digests a Stacks plain-message signature may cover (legacy last, when enabled)."""
-    digests = [message_digest(message)]
+    digests = [hash_message(message)]
     if legacy:
-        digests.append(message_digest(message, legacy=True))
+        digests.append(hash_message(message, legacy=True))
     return digests
 
 
@@ -228,6 +228,7 @@ def verify_jws(
     try:
         decoded = es256k_jws.decode(token, max_size=MAX_SIGNATURE_CHARS)
         es256k_jws.check_algorithm(decoded.header)
+        es256k_jws.check_critical(decoded.header)
     except InvalidTokenError:
         raise SignatureRejectedError("JWS is malformed or not ES256K") from None
     digest = sha256(decoded.signing_input)
@@ -285,7 +286,7 @@ def _sip018(key: ClientKey, msg: SignedMessage, sig: Any, enc: Any, _: Expected)
     signature = decode_signature(sig, enc)
     assert msg.domain_cv is not None
     assert msg.message_cv is not None
-    digest = sip018_digest(msg.domain_cv, msg.message_cv)
+    digest = structured_data_hash(msg.domain_cv, msg.message_cv)
     return verify_secp256k1_digest(key, [digest], signature)
 
 

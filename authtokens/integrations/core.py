@@ -49,7 +49,7 @@ from ..keys import generate_transit_key
 from ..replay import MemoryReplayCache, ReplayCache
 from ..server.keyfiles import load_signing_key
 from ..server.session import TokenSigner, verify_session_token
-from ..sign_in import decode_auth_response
+from ..sign_in import UserData, decode_auth_response
 from ..siws import AsyncNonceStore, averify_with_store
 from ..stores import AccountStore, AsyncMemoryNonceStore, LinkedAccount, open_store
 from ..stores.base import Clock
@@ -62,13 +62,18 @@ __all__ = [
     "LegacyLogin",
     "Session",
     "SignIn",
+    "SiwsVerifyRequest",
     "StacksAuth",
+    "legacy_auth_request",
+    "legacy_session_fields",
     "nonce_store_for",
+    "profile_stx_address",
     "replay_cache_for",
     "request_address",
     "request_chain",
     "request_field",
     "safe_next",
+    "siws_verify_request",
 ]
 
 SIWS = "siws"
@@ -162,6 +167,66 @@ def request_address(data: dict[str, Any], chain_id: int) -> str:
     if (version in (22, 20)) != (chain_id == MAINNET):
         raise ChainMismatchError("walletAddress is not an address of this chain")
     return address
+
+
+@dataclass(frozen=True, slots=True)
+class SiwsVerifyRequest:
+    """The fields of a SIWS verify body (``{"walletAddress", "message", "signature",
+    "chainId"?, "publicKey"?}``), checked by `siws_verify_request`."""
+
+    chain_id: int
+    address: str
+    message: str
+    signature: str
+    public_key: str | None
+
+
+def siws_verify_request(config: AuthConfig, data: dict[str, Any]) -> SiwsVerifyRequest:
+    """Read a SIWS verify body: `request_chain`, `request_address`, the message and signature
+    (`request_field`) and an optional string ``publicKey`` (`InvalidRequestError`,
+    `ChainMismatchError` otherwise)."""
+    chain = request_chain(config, data.get("chainId"))
+    address = request_address(data, chain)
+    message = request_field(data, "message")
+    signature = request_field(data, "signature")
+    public_key = data.get("publicKey")
+    if public_key is not None and not isinstance(public_key, str):
+        raise InvalidRequestError("publicKey must be a string")
+    return SiwsVerifyRequest(chain, address, message, signature, public_key)
+
+
+def legacy_auth_request(config: AuthConfig, transit_key: str, now: float) -> str:
+    """The legacy flow's signed authRequest for ``transit_key``, valid ``login_lifetime``."""
+    return make_auth_request(
+        transit_key,
+        app_domain=config.app_origin,
+        redirect_uri=config.redirect_uri,
+        scopes=config.scopes,
+        app_details={"name": config.app_name or config.domain, "icon": ""},
+        expires_at=now + config.login_lifetime,
+        now=now,
+    )
+
+
+def profile_stx_address(config: AuthConfig, profile: object) -> str | None:
+    """The profile's ``stxAddress`` for the configured chain's network, if it names one (the
+    wallet's claim: not proven by any signature)."""
+    stx = profile.get("stxAddress") if isinstance(profile, dict) else None
+    network = "mainnet" if config.chain_id == MAINNET else "testnet"
+    address = stx.get(network) if isinstance(stx, dict) else None
+    return address if isinstance(address, str) else None
+
+
+def legacy_session_fields(config: AuthConfig, user: UserData) -> dict[str, Any]:
+    """What a legacy sign-in's session keeps besides the account: the identity address, the
+    DID, the profile's STX address (`profile_stx_address`) and, if the config keeps it, the app
+    private key."""
+    return {
+        "identity_address": user.identity_address,
+        "did": user.decentralized_id,
+        "stx_address": profile_stx_address(config, user.profile),
+        "app_private_key": user.app_private_key if config.keep_app_private_key else None,
+    }
 
 
 def safe_next(value: str | None) -> str:
@@ -286,24 +351,18 @@ class StacksAuth:
         linked to that session's user.
         """
         await self.open()
-        chain = request_chain(self.config, data.get("chainId"))
-        address = request_address(data, chain)
-        message = request_field(data, "message")
-        signature = request_field(data, "signature")
-        public_key = data.get("publicKey")
-        if public_key is not None and not isinstance(public_key, str):
-            raise InvalidRequestError("publicKey must be a string")
+        body = siws_verify_request(self.config, data)
         # The store takes the message's nonce (bound to the message's address and chain) before
         # anything else is checked; the address must then be the one the wallet claims.
         verified = await averify_with_store(
             self.nonces,
-            message,
-            signature,
+            body.message,
+            body.signature,
             domain=self.config.domain,
             uri=self.config.uri,
-            chain_id=chain,
-            address=address,
-            public_key=public_key,
+            chain_id=body.chain_id,
+            address=body.address,
+            public_key=body.public_key,
             now=self.clock(),
             leeway=self.config.leeway,
             max_age=self.config.max_age,
@@ -311,7 +370,7 @@ class StacksAuth:
         return await self._sign_in(
             account_id=verified.account_id,
             address=verified.address,
-            chain_id=chain,
+            chain_id=body.chain_id,
             method=SIWS,
             current=current,
         )
@@ -326,15 +385,7 @@ class StacksAuth:
         await self.open()
         transit_key = generate_transit_key()
         now = self.clock()
-        request = make_auth_request(
-            transit_key,
-            app_domain=config.app_origin,
-            redirect_uri=config.redirect_uri,
-            scopes=config.scopes,
-            app_details={"name": config.app_name or config.domain, "icon": ""},
-            expires_at=now + config.login_lifetime,
-            now=now,
-        )
+        request = legacy_auth_request(config, transit_key, now)
         record = json.dumps(
             {"transit_key": transit_key, "request": request, "next": safe_next(next_url)}
         ).encode()
@@ -370,20 +421,13 @@ class StacksAuth:
             replay_cache=self.replay_cache,
             now=now,
         )
-        profile = user.profile or {}
-        stx = profile.get("stxAddress") if isinstance(profile, dict) else None
-        network = "mainnet" if self.config.chain_id == MAINNET else "testnet"
-        stx_address = stx.get(network) if isinstance(stx, dict) else None
         result = await self._sign_in(
             account_id=user.decentralized_id,
             address=user.identity_address,
             chain_id=None,
             method=LEGACY,
             current=current,
-            identity_address=user.identity_address,
-            did=user.decentralized_id,
-            stx_address=stx_address if isinstance(stx_address, str) else None,
-            app_private_key=user.app_private_key if self.config.keep_app_private_key else None,
+            **legacy_session_fields(self.config, user),
         )
         return SignIn(
             result.session,

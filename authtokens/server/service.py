@@ -31,6 +31,7 @@ from ..challenge.messages import (
     new_nonce,
 )
 from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
+from ..clarity import serialize_hex
 from ..errors import (
     ChallengeExpiredError,
     IdCollisionError,
@@ -69,8 +70,8 @@ class IssuedChallenge:
             "expiresAt": iso_ms(self.record.expires_at_ms),
         }
         if self.message.domain_cv is not None and self.message.message_cv is not None:
-            out["domainHex"] = self.message.domain_cv.data.hex()
-            out["structuredMessageHex"] = self.message.message_cv.data.hex()
+            out["domainHex"] = serialize_hex(self.message.domain_cv)
+            out["structuredMessageHex"] = serialize_hex(self.message.message_cv)
         if self.record.address or self.record.key_type == "secp256k1":
             out["address"] = self.record.display
         return out

@@ -31,13 +31,16 @@ from coincurve import PrivateKey
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
+from .. import jsjson
 from ..challenge.messages import iso_ms
-from ..encoding import b64url_encode, multibase_b32_encode
+from ..claims import check_seconds, resolve_now
+from ..encoding import b64url_decode, b64url_encode, multibase_b32_encode
 from ..errors import (
     ExpiredTokenError,
     ImmatureTokenError,
     InvalidArgumentError,
     InvalidClaimError,
+    InvalidEncodingError,
     InvalidSignatureError,
     MalformedTokenError,
     MissingClaimError,
@@ -47,6 +50,7 @@ from ..errors import (
     WrongIssuerError,
 )
 from ..hashes import sha256
+from ..jwt import check_critical
 from ..signatures import sign_digest
 from .keyfiles import SigningKey
 
@@ -203,6 +207,24 @@ def _key_for(keys: Any, kid: Any, alg: str) -> Any:
     raise InvalidArgumentError("keys must be a public key object, a JWK or a JWKS dict")
 
 
+def _session_header(token: str) -> dict[str, Any]:
+    """The header, read and checked by us before PyJWT sees it, so that none of PyJWT's own
+    header errors (``crit``, a non-string ``kid``) can escape: strict JSON object, no ``crit``
+    (RFC 7515 §4.1.11: we understand no extension), ``kid`` a string when present."""
+    if token.count(".") != 2:
+        raise MalformedTokenError("session token is not a compact JWS")
+    try:
+        header = jsjson.loads(b64url_decode(token.split(".", 1)[0], what="header"))
+    except InvalidEncodingError:
+        raise MalformedTokenError("session token header is malformed") from None
+    if not isinstance(header, dict):
+        raise MalformedTokenError("session token header must be a JSON object")
+    check_critical(header)
+    if "kid" in header and not isinstance(header["kid"], str):
+        raise MalformedTokenError("session token kid must be a string")
+    return header
+
+
 def verify_session_token(
     token: str,
     keys: Any,
@@ -219,17 +241,22 @@ def verify_session_token(
     object. ``algorithms`` may only narrow ``("ES256K", "EdDSA")``. Checks: signature with the
     key named by ``kid``; ``alg`` on the allowlist (``none`` and HMAC refused); every claim of
     ``iss aud sub iat nbf exp jti`` present; ``iss``/``aud`` equal to the expected values;
-    ``exp`` ahead and ``nbf``/``iat`` not ahead of ``now`` (± ``leeway``). Raises an
-    `InvalidTokenError` subclass naming the failed check.
+    ``exp`` ahead and ``nbf``/``iat`` not ahead of ``now`` (± ``leeway``); no ``crit`` header
+    (`CriticalHeaderError`) and a string ``kid``, checked before PyJWT reads the token. Raises
+    an `InvalidTokenError` subclass naming the failed check, and only the library's errors:
+    `InvalidArgumentError` for a non-finite or negative ``leeway`` or a bad ``now``.
     """
     allowed = tuple(algorithms)
     if not allowed or any(a not in SESSION_ALGORITHMS for a in allowed):
         raise InvalidArgumentError(f"algorithms must be a subset of {SESSION_ALGORITHMS}")
+    check_seconds(leeway, "leeway")
+    moment = resolve_now(now)
     if not isinstance(token, str) or len(token) > 8192:
         raise MalformedTokenError("session token must be a string of at most 8192 characters")
+    header = _session_header(token)
     try:
-        header = pyjwt.get_unverified_header(token)
-    except pyjwt.exceptions.DecodeError:
+        pyjwt.get_unverified_header(token)  # PyJWT's own reading must agree with ours
+    except pyjwt.exceptions.PyJWTError:
         raise MalformedTokenError("session token is not a compact JWS") from None
     alg = header.get("alg")
     if isinstance(alg, str) and alg.lower() == "none":
@@ -270,7 +297,6 @@ def verify_session_token(
     for name in ("sub", "jti"):
         if not isinstance(claims[name], str) or not claims[name]:
             raise InvalidClaimError(f"session token {name} must be a non-empty string")
-    moment = time.time() if now is None else now
     if claims["exp"] <= moment - leeway:
         raise ExpiredTokenError("session token has expired")
     if claims["nbf"] > moment + leeway or claims["iat"] > moment + leeway:

@@ -38,7 +38,6 @@ from typing import Any
 
 from ..addresses import parse_stacks_address
 from ..challenge.messages import iso_ms
-from ..claims import Timestamp, to_seconds
 from ..errors import (
     ChainMismatchError,
     IdCollisionError,
@@ -50,15 +49,13 @@ from ..errors import (
 from ..keys import parse_public_key
 from ..siws import (
     CHAIN_ADDRESS_VERSIONS,
-    DEFAULT_NONCE_TTL,
     MAX_MESSAGE_LENGTH,
     averify_with_store,
-    check_nonce_row,
     generate_nonce,
     nonce_binding,
-    nonce_ttl,
 )
 from ..stores.base import Store
+from ..stores.nonces import AsyncNonceStoreBase, nonce_record, read_nonce_record
 from .service import SignInService
 
 __all__ = ["SiwsEndpoints", "StoreNonces", "session_subject"]
@@ -74,56 +71,38 @@ def session_subject(address: str) -> str:
     return "stx:" + address
 
 
-class StoreNonces:
+class StoreNonces(AsyncNonceStoreBase):
     """`authtokens.siws.AsyncNonceStore` on the sign-in server's `Store`.
 
     ``put_new`` under ``siws:<nonce>`` issues (a live id is never overwritten), ``take``
-    consumes atomically; the record is ``<expires at>|<chain id>:<address>``.
+    consumes atomically; the record is `authtokens.stores.nonces.nonce_record`. `issue` raises
+    `IdCollisionError` if three fresh nonces are all live already (a broken random source).
     """
 
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
         self.store = store
-        self.clock = clock
+        self.clock = self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self.clock() if now is None else to_seconds(now, "now")
-
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`; `IdCollisionError` if three fresh nonces
-        are all live already (a broken random source)."""
-        binding = nonce_binding(address, chain_id)
-        lifetime = nonce_ttl(ttl)
-        record = f"{self._now(now) + lifetime!r}|{binding}".encode()
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
+        record = nonce_record(binding, now + ttl)
         for _ in range(3):
             nonce = generate_nonce()
             # The store keeps the record a little past its expiry; `consume` checks the time.
-            if await self.store.put_new(_PREFIX + nonce, record, lifetime + 5):
+            if await self.store.put_new(_PREFIX + nonce, record, ttl + 5):
                 return nonce
         raise IdCollisionError("could not store a fresh nonce three times in a row")
 
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        row = None
-        if isinstance(nonce, str) and _NONCE.fullmatch(nonce):
-            raw = await self.store.take(_PREFIX + nonce)
-            if raw is not None:
-                expires, _, bound = raw.decode("utf-8", "replace").partition("|")
-                try:
-                    row = (bound, float(expires))
-                except ValueError:
-                    log.error("unreadable SIWS nonce record for %s", nonce)
-        check_nonce_row(row, binding, now_s)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        if not _NONCE.fullmatch(nonce):
+            return None
+        raw = await self.store.take(_PREFIX + nonce)
+        if raw is None:
+            return None
+        try:
+            return read_nonce_record(raw.decode("utf-8", "replace"))
+        except ValueError:
+            log.error("unreadable SIWS nonce record for %s", nonce)
+            return None
 
 
 def _string(body: Mapping[str, Any], name: str, limit: int) -> str:

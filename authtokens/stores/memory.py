@@ -9,9 +9,8 @@ import threading
 import time
 from collections.abc import Sequence
 
-from ..claims import Timestamp, to_seconds
 from ..errors import InvalidArgumentError
-from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
+from ..siws import generate_nonce
 from .base import (
     Clock,
     Counter,
@@ -23,6 +22,7 @@ from .base import (
     owner_name,
     window_key,
 )
+from .nonces import AsyncNonceStoreBase, NonceStoreBase
 
 __all__ = ["AsyncMemoryNonceStore", "MemoryNonceStore", "MemoryStore"]
 
@@ -207,7 +207,7 @@ class MemoryStore:
         return self._meta.setdefault(name, value)
 
 
-class MemoryNonceStore:
+class MemoryNonceStore(NonceStoreBase):
     """`authtokens.siws.NonceStore` in this process's memory, bounded to ``max_entries`` live
     nonces (a full store purges expired ones, then refuses with `InvalidArgumentError`)."""
 
@@ -219,63 +219,33 @@ class MemoryNonceStore:
         self._max = max_entries
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        expires_at = self._now(now) + nonce_ttl(ttl)
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
         with self._lock:
             if len(self._entries) >= self._max:
-                now_s = self._now(now)
-                self._entries = {k: v for k, v in self._entries.items() if v[1] > now_s}
+                self._entries = {k: v for k, v in self._entries.items() if v[1] > now}
                 if len(self._entries) >= self._max:
                     raise InvalidArgumentError("the nonce store is full of live nonces")
-            self._entries[nonce] = (binding, expires_at)
+            self._entries[nonce] = (binding, now + ttl)
         return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
+    def _take(self, nonce: str) -> tuple[str, float] | None:
         with self._lock:
-            row = self._entries.pop(nonce, None) if isinstance(nonce, str) else None
-        check_nonce_row(row, binding, now_s)
+            return self._entries.pop(nonce, None)
 
     def __len__(self) -> int:
         return len(self._entries)
 
 
-class AsyncMemoryNonceStore:
+class AsyncMemoryNonceStore(AsyncNonceStoreBase):
     """`MemoryNonceStore` behind `authtokens.siws.AsyncNonceStore` (the work never blocks)."""
 
     def __init__(self, *, max_entries: int = 100_000, clock: Clock = time.time) -> None:
         self.sync = MemoryNonceStore(max_entries=max_entries, clock=clock)
+        self._clock = clock
 
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        return self.sync.issue(address, chain_id, ttl=ttl, now=now)
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
+        return self.sync._put(binding, now, ttl)
 
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        self.sync.consume(nonce, address, chain_id, now=now)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        return self.sync._take(nonce)

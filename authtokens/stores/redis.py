@@ -26,9 +26,9 @@ import time
 from collections.abc import Awaitable, Sequence
 from typing import Any
 
-from ..claims import Timestamp, to_seconds
-from ..errors import InvalidArgumentError, StoreNotOpenError
-from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
+from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
+from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
+from ..siws import generate_nonce
 from .base import (
     OWNER,
     Clock,
@@ -41,6 +41,7 @@ from .base import (
     owner_name,
     window_key,
 )
+from .nonces import AsyncNonceStoreBase, NonceStoreBase, nonce_record, read_nonce_record
 
 __all__ = ["AsyncRedisNonceStore", "RedisNonceStore", "RedisReplayCache", "RedisStore"]
 
@@ -441,12 +442,22 @@ class RedisReplayCache:
     """A cache in Redis (>= 6.2), shared by every process and host that uses the server.
 
     One ``SET key 1 NX PXAT expires_at`` per call: Redis both refuses a live key and expires it
-    at the token's expiry, atomically. ``client`` is a ``redis.Redis`` (sync) client or a
-    ``redis://`` URL; keys are ``prefix + issuer#jti``.
+    at the token's expiry, atomically. The expiry is clamped to ``max_retention`` seconds from
+    now (`authtokens.replay.DEFAULT_MAX_RETENTION`), which also keeps it inside the range
+    Redis accepts (a raw ``exp`` of 9.2e15 overflowed it). Run the Redis with
+    ``maxmemory-policy noeviction``: an evicting policy would forget live ids (accepting
+    replays); with ``noeviction`` a full Redis refuses new ids, raised as
+    `ReplayCacheFullError`. ``client`` is a ``redis.Redis`` (sync) client or a ``redis://``
+    URL; keys are ``prefix + issuer#jti``.
     """
 
     def __init__(
-        self, client: object, *, prefix: str = "authtokens:jti:", clock: Clock = time.time
+        self,
+        client: object,
+        *,
+        prefix: str = "authtokens:jti:",
+        clock: Clock = time.time,
+        max_retention: float = DEFAULT_MAX_RETENTION,
     ) -> None:
         try:
             import redis
@@ -458,15 +469,25 @@ class RedisReplayCache:
             client = redis.Redis.from_url(client)
         if not isinstance(client, redis.Redis):
             raise InvalidArgumentError("client must be a redis.Redis client or a redis:// URL")
+        self.max_retention = check_retention(max_retention)
         self._redis = client
         self._prefix = prefix
         self._clock = clock
+        self._response_error: type[Exception] = redis.exceptions.ResponseError
 
     def seen(self, jti: str, expires_at: float) -> bool:
         key = self._prefix + jti
+        now = self._clock()
         # PXAT in the past would be refused; such a token is already expired, keep it a second.
-        until_ms = max(int(expires_at * 1000), int(self._clock() * 1000) + 1000)
-        created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        until_ms = max(
+            int(retained_until(expires_at, now, self.max_retention) * 1000), int(now * 1000) + 1000
+        )
+        try:
+            created = self._redis.set(key, b"1", nx=True, pxat=until_ms)
+        except self._response_error as exc:
+            if str(exc).startswith("OOM"):
+                raise ReplayCacheFullError("the replay cache's Redis is out of memory") from None
+            raise
         return not created
 
 
@@ -480,24 +501,18 @@ def _redis_module() -> Any:
     return redis
 
 
-def _nonce_value(binding: str, expires_at: float) -> bytes:
-    return f"{expires_at!r}|{binding}".encode()
-
-
-def _nonce_row(raw: Any) -> tuple[str, float] | None:
+def _row(raw: Any) -> tuple[str, float] | None:
     if raw is None:
         return None
-    text = raw.decode() if isinstance(raw, bytes) else str(raw)
-    expires, _, binding = text.partition("|")
-    return binding, float(expires)
+    return read_nonce_record(raw.decode() if isinstance(raw, bytes) else str(raw))
 
 
 def _px(ttl: float) -> int:
     # Redis expires the key too; the stored expiry (checked against the clock) is the authority.
-    return max(1, int(nonce_ttl(ttl) * 1000))
+    return max(1, int(ttl * 1000))
 
 
-class RedisNonceStore:
+class RedisNonceStore(NonceStoreBase):
     """`authtokens.siws.NonceStore` in Redis (>= 6.2): ``SET key value NX PX ttl`` to issue,
     ``GETDEL`` to consume, so exactly one of any number of concurrent takers gets the nonce.
     ``client`` is a ``redis.Redis`` client or a ``redis://`` URL."""
@@ -514,35 +529,18 @@ class RedisNonceStore:
         self._prefix = prefix
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
-        self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        self._redis.set(
+            self._prefix + nonce, nonce_record(binding, now + ttl), nx=True, px=_px(ttl)
+        )
         return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        raw = self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
-        check_nonce_row(_nonce_row(raw), binding, now_s)
+    def _take(self, nonce: str) -> tuple[str, float] | None:
+        return _row(self._redis.getdel(self._prefix + nonce))
 
 
-class AsyncRedisNonceStore:
+class AsyncRedisNonceStore(AsyncNonceStoreBase):
     """`RedisNonceStore` on ``redis.asyncio``; ``client`` is a ``redis.asyncio.Redis`` or a URL."""
 
     def __init__(
@@ -559,32 +557,14 @@ class AsyncRedisNonceStore:
         self._prefix = prefix
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        value = _nonce_value(binding, self._now(now) + nonce_ttl(ttl))
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
-        await self._redis.set(self._prefix + nonce, value, nx=True, px=_px(ttl))
+        record = nonce_record(binding, now + ttl)
+        await self._redis.set(self._prefix + nonce, record, nx=True, px=_px(ttl))
         return nonce
 
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        raw = await self._redis.getdel(self._prefix + nonce) if isinstance(nonce, str) else None
-        check_nonce_row(_nonce_row(raw), binding, now_s)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        return _row(await self._redis.getdel(self._prefix + nonce))
 
     async def aclose(self) -> None:
         """Close the client's connections."""

@@ -33,9 +33,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..claims import Timestamp, to_seconds
-from ..errors import InvalidArgumentError, StoreNotOpenError
-from ..siws import DEFAULT_NONCE_TTL, check_nonce_row, generate_nonce, nonce_binding, nonce_ttl
+from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
+from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
+from ..siws import generate_nonce
 from .base import (
     Clock,
     Counter,
@@ -47,6 +47,7 @@ from .base import (
     owner_name,
     window_key,
 )
+from .nonces import AsyncNonceStoreBase, NonceStoreBase
 
 __all__ = [
     "AsyncSQLiteNonceStore",
@@ -446,7 +447,10 @@ class SQLiteReplayCache:
     """A cache in an SQLite file, shared by every process on the host that opens it.
 
     Atomicity comes from the primary key: the first ``INSERT`` of a live id wins, and an expired
-    row is replaced in the same statement. Expired rows are purged every ``purge_every`` calls.
+    row is replaced in the same statement. Each id is kept at most ``max_retention`` seconds
+    (`authtokens.replay.DEFAULT_MAX_RETENTION`), and expired rows are purged every
+    ``purge_every`` calls, so the file holds at most the ids of one retention period. A disk
+    that is full (SQLITE_FULL) refuses new ids with `ReplayCacheFullError`.
     """
 
     def __init__(
@@ -456,7 +460,11 @@ class SQLiteReplayCache:
         clock: Clock = time.time,
         purge_every: int = 1000,
         timeout: float = 5.0,
+        max_retention: float = DEFAULT_MAX_RETENTION,
     ) -> None:
+        if isinstance(purge_every, bool) or not isinstance(purge_every, int) or purge_every < 1:
+            raise InvalidArgumentError("purge_every must be a positive int")
+        self.max_retention = check_retention(max_retention)
         self._path = str(path)
         self._clock = clock
         self._purge_every = purge_every
@@ -478,18 +486,24 @@ class SQLiteReplayCache:
 
     def seen(self, jti: str, expires_at: float) -> bool:
         now = self._clock()
+        until = retained_until(expires_at, now, self.max_retention)
         db = self._connect()
-        # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
-        cursor = db.execute(
-            "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
-            "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
-            "WHERE replay_cache.expires_at < ?",
-            (jti, expires_at, now),
-        )
-        fresh = cursor.rowcount == 1
-        self._calls += 1
-        if self._calls % self._purge_every == 0:
-            db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
+        try:
+            # Insert, or take over a row that has expired; a live row makes the upsert a no-op.
+            cursor = db.execute(
+                "INSERT INTO replay_cache (jti, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (jti) DO UPDATE SET expires_at = excluded.expires_at "
+                "WHERE replay_cache.expires_at < ?",
+                (jti, until, now),
+            )
+            fresh = cursor.rowcount == 1
+            self._calls += 1
+            if self._calls % self._purge_every == 0:
+                db.execute("DELETE FROM replay_cache WHERE expires_at < ?", (now,))
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL:
+                raise ReplayCacheFullError("the replay cache's disk is full") from None
+            raise
         return not fresh
 
     def close(self) -> None:
@@ -499,7 +513,7 @@ class SQLiteReplayCache:
             self._local.db = None
 
 
-class SQLiteNonceStore:
+class SQLiteNonceStore(NonceStoreBase):
     """`authtokens.siws.NonceStore` in an SQLite file shared by the processes of one host.
 
     `consume` is one ``DELETE … RETURNING`` statement (SQLite >= 3.35): of any number of
@@ -535,49 +549,27 @@ class SQLiteNonceStore:
             self._local.db = db
         return db
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
-
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        expires_at = now_s + nonce_ttl(ttl)
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         nonce = generate_nonce()
         db = self._db()
         db.execute(
             "INSERT INTO siws_nonces (nonce, binding, expires_at) VALUES (?, ?, ?)",
-            (nonce, binding, expires_at),
+            (nonce, binding, now + ttl),
         )
         self._calls += 1
         if self._calls % self._purge_every == 0:
-            db.execute("DELETE FROM siws_nonces WHERE expires_at <= ?", (now_s,))
+            db.execute("DELETE FROM siws_nonces WHERE expires_at <= ?", (now,))
         return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        binding = nonce_binding(address, chain_id)
-        now_s = self._now(now)
-        row = None
-        if isinstance(nonce, str):
-            row = (
-                self._db()
-                .execute(
-                    "DELETE FROM siws_nonces WHERE nonce = ? RETURNING binding, expires_at",
-                    (nonce,),
-                )
-                .fetchone()
+    def _take(self, nonce: str) -> tuple[str, float] | None:
+        row = (
+            self._db()
+            .execute(
+                "DELETE FROM siws_nonces WHERE nonce = ? RETURNING binding, expires_at", (nonce,)
             )
-        check_nonce_row(None if row is None else (row[0], row[1]), binding, now_s)
+            .fetchone()
+        )
+        return None if row is None else (row[0], row[1])
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -587,31 +579,16 @@ class SQLiteNonceStore:
             self._local.db = None
 
 
-class AsyncSQLiteNonceStore:
-    """`SQLiteNonceStore` run in worker threads (``sqlite3`` has no async driver)."""
+class AsyncSQLiteNonceStore(AsyncNonceStoreBase):
+    """`SQLiteNonceStore` run in worker threads (``sqlite3`` has no async driver); the clock is
+    read on the caller's thread (the worker runs later)."""
 
     def __init__(self, path: str | Path, *, clock: Clock = time.time, timeout: float = 5.0) -> None:
         self.sync = SQLiteNonceStore(path, clock=clock, timeout=timeout)
         self._clock = clock
 
-    def _now(self, now: Timestamp | None) -> float:
-        return self._clock() if now is None else to_seconds(now, "now")
+    async def _put(self, binding: str, now: float, ttl: float) -> str:
+        return await asyncio.to_thread(self.sync._put, binding, now, ttl)
 
-    async def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """See `authtokens.siws.NonceStore.issue`."""
-        now_s = self._now(now)  # read here: the worker thread runs later
-        return await asyncio.to_thread(self.sync.issue, address, chain_id, ttl=ttl, now=now_s)
-
-    async def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """See `authtokens.siws.NonceStore.consume`."""
-        now_s = self._now(now)
-        await asyncio.to_thread(self.sync.consume, nonce, address, chain_id, now=now_s)
+    async def _take(self, nonce: str) -> tuple[str, float] | None:
+        return await asyncio.to_thread(self.sync._take, nonce)

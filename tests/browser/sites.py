@@ -8,13 +8,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from server_helpers import REPO, free_port, wait_http
+from server_helpers import REPO, free_port, running_process
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -37,30 +37,17 @@ def static_site(folder: Path) -> Iterator[str]:
         thread.join(5)
 
 
-@contextmanager
 def process(
     argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> Iterator[None]:
+) -> AbstractContextManager[subprocess.Popen[bytes]]:
     """One of our programs on 127.0.0.1 (its log in ``workdir``) until the block ends."""
-    log = (workdir / f"{Path(argv[1]).stem}-{os.getpid()}-{len(argv)}.log").open("wb")
-    proc = subprocess.Popen(
+    return running_process(
         argv,
         cwd=workdir,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+        log=workdir / f"{Path(argv[1]).stem}-{os.getpid()}-{len(argv)}.log",
+        health=health,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
-    try:
-        wait_http(health, proc=proc)
-        yield
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from ...auth_request import make_auth_request, verify_auth_request
+from ...auth_request import verify_auth_request
 from ...errors import (
     AccountNotLinkedError,
     AccountTakenError,
@@ -47,16 +47,17 @@ from ...siws import NonceStore, verify_with_store
 from ...stores import LinkedAccount
 from ...stores.redis import RedisNonceStore
 from ...urls import auth_request_url
-from ..config import MAINNET
 from ..core import (
     LEGACY,
     SIWS,
     Session,
     SignIn,
+    legacy_auth_request,
+    legacy_session_fields,
     request_address,
     request_chain,
-    request_field,
     safe_next,
+    siws_verify_request,
 )
 from .backends import BACKEND
 from .conf import DjangoAuthSettings, auth_settings
@@ -125,24 +126,19 @@ class DjangoSignIn:
 
     def verify(self, request: HttpRequest, data: dict[str, Any], *, link_only: bool) -> SignIn:
         """Verify a signed SIWS message (nonce taken first) and sign the user in or link."""
-        chain = request_chain(self.config, data.get("chainId"))
-        address = request_address(data, chain)
-        message, signature = request_field(data, "message"), request_field(data, "signature")
-        public_key = data.get("publicKey")
-        if public_key is not None and not isinstance(public_key, str):
-            raise InvalidRequestError("publicKey must be a string")
+        body = siws_verify_request(self.config, data)
         current = request.user if request.user.is_authenticated else None
         if link_only and current is None:
             raise NotSignedInError("sign in first to link another address")
         verified = verify_with_store(
             self.nonces,
-            message,
-            signature,
+            body.message,
+            body.signature,
             domain=self.config.domain,
             uri=self.config.uri,
-            chain_id=chain,
-            address=address,
-            public_key=public_key,
+            chain_id=body.chain_id,
+            address=body.address,
+            public_key=body.public_key,
             leeway=self.config.leeway,
             max_age=self.config.max_age,
         )
@@ -150,7 +146,7 @@ class DjangoSignIn:
             request,
             account_id=verified.account_id,
             address=verified.address,
-            chain_id=chain,
+            chain_id=body.chain_id,
             method=SIWS,
             current=current,
         )
@@ -164,15 +160,7 @@ class DjangoSignIn:
             raise LegacyLoginDisabledError("no authenticator URL is configured")
         transit_key = generate_transit_key()
         now = time.time()
-        token = make_auth_request(
-            transit_key,
-            app_domain=config.app_origin,
-            redirect_uri=config.redirect_uri,
-            scopes=config.scopes,
-            app_details={"name": config.app_name or config.domain, "icon": ""},
-            expires_at=now + config.login_lifetime,
-            now=now,
-        )
+        token = legacy_auth_request(config, transit_key, now)
         request.session[_LOGIN_KEY] = {
             "transit_key": transit_key,
             "request": token,
@@ -197,10 +185,6 @@ class DjangoSignIn:
             replay_cache=self.replay_cache,
             now=now,
         )
-        profile = user.profile if isinstance(user.profile, dict) else {}
-        stx = profile.get("stxAddress")
-        network = "mainnet" if self.config.chain_id == MAINNET else "testnet"
-        stx_address = stx.get(network) if isinstance(stx, dict) else None
         current = request.user if request.user.is_authenticated else None
         signed = self._sign_in(
             request,
@@ -209,10 +193,7 @@ class DjangoSignIn:
             chain_id=None,
             method=LEGACY,
             current=current,
-            identity_address=user.identity_address,
-            did=user.decentralized_id,
-            stx_address=stx_address if isinstance(stx_address, str) else None,
-            app_private_key=user.app_private_key if self.config.keep_app_private_key else None,
+            **legacy_session_fields(self.config, user),
         )
         return replace(signed, next_url=pending["next"])
 

@@ -12,59 +12,37 @@ import time
 
 from django.db import IntegrityError, transaction
 
-from ...addresses import canonical_stacks_address
-from ...claims import Timestamp, resolve_now
-from ...errors import InvalidArgumentError, NonceUnknownError
-from ...siws import DEFAULT_NONCE_TTL, generate_nonce
+from ...siws import generate_nonce
+from ...stores.base import Clock
+from ...stores.nonces import NonceStoreBase
 from .models import SiwsNonce, UsedToken
 
 __all__ = ["DatabaseNonceStore", "DatabaseReplayCache"]
 
 
-def _binding(address: str, chain_id: int) -> str:
-    if type(chain_id) is not int:
-        raise InvalidArgumentError("chain_id must be an integer")
-    return f"{chain_id}:{canonical_stacks_address(address)}"
-
-
-class DatabaseNonceStore:
+class DatabaseNonceStore(NonceStoreBase):
     """A `authtokens.siws.NonceStore` in the ``SiwsNonce`` table."""
 
-    def issue(
-        self,
-        address: str,
-        chain_id: int,
-        *,
-        ttl: float = DEFAULT_NONCE_TTL,
-        now: Timestamp | None = None,
-    ) -> str:
-        """A fresh nonce for ``(address, chain_id)``, valid ``ttl`` seconds."""
-        binding = _binding(address, chain_id)
-        expires_at = resolve_now(now) + ttl
+    def __init__(self, *, clock: Clock = time.time) -> None:
+        self._clock = clock
+
+    def _put(self, binding: str, now: float, ttl: float) -> str:
         while True:
             nonce = generate_nonce()
             try:
                 with transaction.atomic():
-                    SiwsNonce.objects.create(nonce=nonce, binding=binding, expires_at=expires_at)
+                    SiwsNonce.objects.create(nonce=nonce, binding=binding, expires_at=now + ttl)
             except IntegrityError:  # 130 random bits: never in practice
                 continue
             return nonce
 
-    def consume(
-        self, nonce: str, address: str, chain_id: int, *, now: Timestamp | None = None
-    ) -> None:
-        """Take the nonce (see the module doc); `NonceUnknownError` unless it was issued for
-        this account and chain, is unexpired and was not taken before."""
-        binding = _binding(address, chain_id)
-        taken = SiwsNonce.objects.filter(nonce=nonce, used=False).update(used=True)
-        if taken != 1:
-            raise NonceUnknownError("the nonce was not issued here, or has been used")
+    def _take(self, nonce: str) -> tuple[str, float] | None:
+        # See the module doc: the conditional UPDATE is the atomic take.
+        if SiwsNonce.objects.filter(nonce=nonce, used=False).update(used=True) != 1:
+            return None
         row = SiwsNonce.objects.filter(nonce=nonce).values_list("binding", "expires_at").first()
         SiwsNonce.objects.filter(nonce=nonce).delete()
-        if row is None or row[1] <= resolve_now(now):
-            raise NonceUnknownError("the nonce has expired")
-        if row[0] != binding:
-            raise NonceUnknownError("the nonce was issued for another account or chain")
+        return None if row is None else (row[0], row[1])
 
     def purge(self, now: float | None = None) -> int:
         """Delete expired and used nonces; returns how many."""

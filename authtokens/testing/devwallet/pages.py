@@ -34,11 +34,13 @@ __all__ = [
 CHECK_WORDS = {
     "format": "The token is a well-formed compact JWT (three base64url parts, JSON object).",
     "algorithm": "The header's algorithm is exactly ES256K (unsigned tokens are refused).",
+    "critical": "The header asks for no critical (crit) extensions, which nobody understands.",
     "public_keys": "The token names exactly one valid secp256k1 public key.",
     "issuer_format": "The issuer (iss) is a well-formed did:btc-addr: DID.",
     "signature": "The signature verifies with the token's public key.",
     "issuer": "The issuer DID is the address of the token's public key.",
     "times": "The token is already valid (iat) and not expired (exp), within the leeway.",
+    "token_type": "It is an authResponse (private_key present, no authRequest-only claims).",
     "claims": "The claims have the right types (jti, flags, version, appDetails).",
     "domain_name": "domain_name is an http(s) origin.",
     "manifest_uri": "manifest_uri is on the app's origin.",
