@@ -1,14 +1,28 @@
-"""Load benchmark of the sign-in server: complete sign-ins per second over HTTP.
+"""Load benchmark of the sign-in server: complete sign-ins per second over HTTP, against the
+web stack's own ceiling, in alternating windows.
 
-Starts each server in its own process (uvicorn, as ``authtokens serve`` runs it), then drives it
-from this process with N concurrent keep-alive HTTP/1.1 clients for a fixed time. One sign-in is
+Every server runs in its own processes (``authtokens serve``, 1 or 2 workers); this process
+drives it with N concurrent keep-alive HTTP/1.1 clients. One *challenge* sign-in is
 ``POST /auth/challenge`` + Ed25519 signing of the message by the client + ``POST /auth/verify``
-with a 200 and a token. The baseline is a trivial ASGI app on the same uvicorn, driven the same
-way (two requests per iteration), i.e. the web stack's own ceiling on this machine.
+answered 200 with a token; one *SIWS* sign-in is ``POST /siws/nonce`` + a SIWS message signed
+with the client's Stacks key + ``POST /siws/verify`` (when the server has those routes). The
+ceiling is a trivial ASGI app on the same uvicorn with the same number of worker processes,
+driven by the same client with two requests per iteration.
 
-    python benchmarks/bench_server.py [--duration 10] [--concurrency 32] [--stores sqlite,redis]
+The machine is shared and its speed drifts, so each configuration runs ``--rounds`` rounds of
+one ceiling window then one sign-in window, and reports the median of the per-round ratios
+(sign-ins/s over ceiling iterations/s), the median rates, p50/p99 latency over all its windows,
+and the server CPU time per sign-in (user + system of the server's processes, from /proc).
+With Redis it also reports redis-server's CPU time per sign-in, the figure behind the
+projection in SERVER.md.
 
-Redis needs a redis-server (tools/ensure-redis.sh); it is started on a free port for the run.
+``--soak SECONDS`` then runs sign-ins for that long against one server and reports its resident
+memory (RSS, all worker processes) at the start, the end and the largest seen.
+
+    python benchmarks/bench_server.py [--window 3] [--rounds 5] [--concurrency 32]
+        [--stores sqlite,redis] [--workers 1,2] [--flows challenge,siws] [--soak 300]
+
+Redis needs a redis-server (tools/ensure-redis.sh); one is started on a free port per run.
 Rate limits stay active but are raised so they never trigger (their counters are still kept).
 """
 
@@ -25,6 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +47,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 REPO = Path(__file__).resolve().parent.parent
+# One domain for every run, so that runs may share a store.
+FIXED = ["--domain", "bench.example", "--uri", "https://bench.example"]
 LIMITS = ",".join(
     f"{name}=100000000/60" for name in ("challenge-ip", "challenge-key", "verify-ip", "verify-key")
 )
@@ -45,7 +62,7 @@ def free_port() -> int:
 
 
 def wait_ready(port: int, path: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited with {proc.returncode}")
@@ -92,36 +109,92 @@ class Conn:
         self.writer.close()
 
 
-async def drive(port: int, concurrency: int, duration: float, trivial: bool) -> dict[str, Any]:
-    latencies: list[float] = []
+# --- the flows: one iteration each ------------------------------------------------------------
+
+Flow = Callable[[Conn], Any]
+
+
+def trivial_flow() -> Callable[[Conn], Any]:
+    async def once(conn: Conn) -> bool:
+        s1, _ = await conn.request("POST", "/", b'{"pubkey":"00"}')
+        s2, _ = await conn.request("POST", "/", b'{"pubkey":"00"}')
+        return s1 == s2 == 200
+
+    return once
+
+
+def challenge_flow() -> Callable[[Conn], Any]:
+    key = Ed25519PrivateKey.generate()
+    pub = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    request = json.dumps({"pubkey": pub.hex()}).encode()
+
+    async def once(conn: Conn) -> bool:
+        s1, body = await conn.request("POST", "/auth/challenge", request)
+        if s1 != 200:
+            return False
+        ch = json.loads(body)
+        sig = key.sign(ch["message"].encode()).hex()
+        verify = json.dumps({"id": ch["id"], "signature": sig}).encode()
+        s2, body = await conn.request("POST", "/auth/verify", verify)
+        return s2 == 200 and b'"token"' in body
+
+    return once
+
+
+def siws_flow() -> Callable[[Conn], Any]:
+    """Sign-In with Stacks against ``/siws/nonce`` + ``/siws/verify`` (better-auth shapes)."""
+    from coincurve import PrivateKey
+
+    from authtokens.addresses import STACKS_MAINNET, stacks_address
+    from authtokens.siws import create_message
+    from authtokens.stacks_messages import sign_message
+
+    secret = PrivateKey()
+    address = stacks_address(secret.public_key.format(compressed=True), STACKS_MAINNET)
+    nonce_request = json.dumps({"walletAddress": address}).encode()
+
+    async def once(conn: Conn) -> bool:
+        s1, body = await conn.request("POST", "/siws/nonce", nonce_request)
+        if s1 != 200:
+            return False
+        nonce = json.loads(body)["nonce"]
+        message = create_message(
+            domain="bench.example", address=address, uri="https://bench.example", nonce=nonce
+        )
+        signature = sign_message(secret.secret.hex(), message)
+        verify = json.dumps(
+            {"message": message, "signature": signature, "walletAddress": address}
+        ).encode()
+        s2, body = await conn.request("POST", "/siws/verify", verify)
+        return s2 == 200 and b'"token"' in body
+
+    return once
+
+
+FLOWS: dict[str, Callable[[], Flow]] = {
+    "trivial": trivial_flow,
+    "challenge": challenge_flow,
+    "siws": siws_flow,
+}
+
+
+async def drive_flow(
+    port: int, concurrency: int, duration: float, flow: str, *, samples: list[float] | None = None
+) -> dict[str, Any]:
+    """``concurrency`` clients run ``flow`` for ``duration`` seconds; rate, p50, p99."""
+    latencies: list[float] = [] if samples is None else samples
+    start_len = len(latencies)
     failures = 0
-    stop = time.perf_counter() + duration
+    stop_at = time.perf_counter() + duration
 
     async def worker() -> None:
         nonlocal failures
         conn = await Conn.open(port)
-        key = Ed25519PrivateKey.generate()
-        pub = (
-            key.public_key()
-            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-            .hex()
-        )
-        request = json.dumps({"pubkey": pub}).encode()
+        once = FLOWS[flow]()
         try:
-            while time.perf_counter() < stop:
+            while time.perf_counter() < stop_at:
                 t0 = time.perf_counter()
-                if trivial:
-                    s1, _ = await conn.request("POST", "/", request)
-                    s2, _ = await conn.request("POST", "/", request)
-                    ok = s1 == s2 == 200
-                else:
-                    s1, body = await conn.request("POST", "/auth/challenge", request)
-                    ch = json.loads(body)
-                    sig = key.sign(ch["message"].encode()).hex()
-                    verify = json.dumps({"id": ch["id"], "signature": sig}).encode()
-                    s2, body = await conn.request("POST", "/auth/verify", verify)
-                    ok = s1 == s2 == 200 and b'"token"' in body
-                if ok:
+                if await once(conn):
                     latencies.append(time.perf_counter() - t0)
                 else:
                     failures += 1
@@ -131,22 +204,27 @@ async def drive(port: int, concurrency: int, duration: float, trivial: bool) -> 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - started
-    latencies.sort()
-    n = len(latencies)
+    mine = sorted(latencies[start_len:])
+    n = len(mine)
     return {
         "rate": n / elapsed,
-        "p50_ms": 1000 * statistics.median(latencies) if n else float("nan"),
-        "p99_ms": 1000 * latencies[min(n - 1, int(n * 0.99))] if n else float("nan"),
+        "p50_ms": 1000 * statistics.median(mine) if n else float("nan"),
+        "p99_ms": 1000 * mine[min(n - 1, int(n * 0.99))] if n else float("nan"),
         "count": n,
         "failures": failures,
     }
+
+
+async def drive(port: int, concurrency: int, duration: float, trivial: bool) -> dict[str, Any]:
+    """The challenge flow (or the trivial one): kept for `profile_server`."""
+    return await drive_flow(port, concurrency, duration, "trivial" if trivial else "challenge")
 
 
 # --- servers ---------------------------------------------------------------------------------
 
 
 async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-    """The baseline: read the body, answer 200 with a tiny JSON body."""
+    """The ceiling: read the body, answer 200 with a tiny JSON body."""
     if scope["type"] != "http":
         return
     more = True
@@ -163,32 +241,39 @@ async def trivial_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b"{}"})
 
 
-def start_trivial(port: int) -> subprocess.Popen[bytes]:
+def start_trivial(port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    """The trivial app on uvicorn; with several workers, under the same supervisor as
+    ``authtokens serve --workers`` (`authtokens.server.workers`)."""
     here = str(Path(__file__).parent)
     code = (
-        f"import sys, uvicorn; sys.path.insert(0, {here!r}); from bench_server import trivial_app; "
-        f"uvicorn.run(trivial_app, host='127.0.0.1', port={port}, log_level='warning', "
-        "access_log=False, lifespan='off')"
+        "import sys, uvicorn\n"
+        f"sys.path.insert(0, {here!r})\n"
+        "from bench_server import trivial_app\n"
+        "from authtokens.server.workers import bind_socket, run_workers\n"
+        "def make():\n"
+        f"    return uvicorn.Server(uvicorn.Config(trivial_app, host='127.0.0.1', port={port}, "
+        "log_level='warning', access_log=False, lifespan='off'))\n"
+        f"if {workers} == 1:\n"
+        "    make().run()\n"
+        "else:\n"
+        f"    run_workers({workers}, make, bind_socket('127.0.0.1', {port}))\n"
     )
-    return subprocess.Popen([sys.executable, "-c", code])
-
-
-def start_signin(port: int, store: str, workdir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-c", code], cwd=here, env=env)
+
+
+def start_signin(
+    port: int, store: str, workdir: Path, workers: int = 1, repo: Path = REPO
+) -> subprocess.Popen[bytes]:
+    """``authtokens serve`` from the checkout ``repo`` (another one: a before/after run)."""
+    env = {**os.environ, "PYTHONPATH": str(repo), "XDG_STATE_HOME": str(workdir)}
+    many = ["--workers", str(workers)] if workers > 1 else []
     return subprocess.Popen(
         [
-            sys.executable,
-            "-m",
-            "authtokens.server",
-            "serve",
-            "--port",
-            str(port),
-            "--store",
-            store,
-            "--rate-limits",
-            LIMITS,
-            "--log-level",
-            "warning",
+            *(sys.executable, "-m", "authtokens.server", "serve"),
+            *("--port", str(port), "--store", store, "--rate-limits", LIMITS, *FIXED),
+            *many,
+            *("--log-level", "warning"),
         ],
         cwd=workdir,
         env=env,
@@ -198,9 +283,55 @@ def start_signin(port: int, store: str, workdir: Path) -> subprocess.Popen[bytes
 def stop(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
-        proc.wait(10)
+        proc.wait(15)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # fields from 3 (state) on
+
+
+def _tree(pids: list[int]) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (fields := _stat(int(entry))) is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    out, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        if pid not in out:
+            out.append(pid)
+            todo.extend(children.get(pid, []))
+    return out
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by ``pids`` and all their live descendants."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _tree(pids):
+        if (fields := _stat(pid)) is not None:
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
+def process_rss(pids: list[int]) -> float:
+    """Resident memory (MiB) of ``pids`` and their live descendants."""
+    total = 0
+    for pid in _tree(pids):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
 
 
 def redis_binary() -> str | None:
@@ -214,100 +345,206 @@ def redis_binary() -> str | None:
     return None
 
 
-def run(
+def start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A throwaway redis-server on a free port (no persistence); its process and URL."""
+    rport = free_port()
+    proc = subprocess.Popen(
+        [
+            *(binary, "--port", str(rport), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", rport), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.05)
+    return proc, f"redis://127.0.0.1:{rport}/0"
+
+
+# --- the measurement ------------------------------------------------------------------------
+
+
+def alternate(
     name: str,
-    proc: subprocess.Popen[bytes],
+    flow: str,
     port: int,
-    ready: str,
-    args: Any,
-    trivial: bool = False,
+    proc: subprocess.Popen[bytes],
+    ceiling_port: int,
+    ceiling_pid: int,
+    args: argparse.Namespace,
+    redis_pid: int | None,
 ) -> dict[str, Any]:
+    """``args.rounds`` rounds of (ceiling window, sign-in window); medians of the ratios."""
+    wait_ready(port, "/livez", proc)
+    asyncio.run(drive_flow(port, args.concurrency, 1.0, flow))  # warm-up
+    ceiling_cpu = 0.0
+    ceiling_count = 0
+    ratios: list[float] = []
+    rates: list[float] = []
+    ceilings: list[float] = []
+    samples: list[float] = []
+    cpu = redis_cpu = 0.0
+    count = failures = 0
+    for _ in range(args.rounds):
+        c0 = process_cpu([ceiling_pid])
+        ceiling = asyncio.run(drive_flow(ceiling_port, args.concurrency, args.window, "trivial"))
+        ceiling_cpu += process_cpu([ceiling_pid]) - c0
+        ceiling_count += ceiling["count"]
+        cpu0 = process_cpu([proc.pid])
+        r0 = process_cpu([redis_pid]) if redis_pid else 0.0
+        result = asyncio.run(drive_flow(port, args.concurrency, args.window, flow, samples=samples))
+        cpu += process_cpu([proc.pid]) - cpu0
+        redis_cpu += (process_cpu([redis_pid]) - r0) if redis_pid else 0.0
+        count += result["count"]
+        failures += result["failures"]
+        ratios.append(result["rate"] / ceiling["rate"])
+        rates.append(result["rate"])
+        ceilings.append(ceiling["rate"])
+    samples.sort()
+    n = len(samples)
+    return {
+        "name": name,
+        "rate": statistics.median(rates),
+        "ceiling": statistics.median(ceilings),
+        "ratio": statistics.median(ratios),
+        "ratio_range": (min(ratios), max(ratios)),
+        "p50_ms": 1000 * statistics.median(samples) if n else float("nan"),
+        "p99_ms": 1000 * samples[min(n - 1, int(n * 0.99))] if n else float("nan"),
+        "cpu_us": 1e6 * cpu / max(1, count),
+        "ceiling_cpu_us": 1e6 * ceiling_cpu / max(1, ceiling_count),
+        "redis_cpu_us": 1e6 * redis_cpu / max(1, count) if redis_pid else None,
+        "failures": failures,
+    }
+
+
+def soak(store: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Sign-ins for ``args.soak`` seconds; RSS at the start (after a warm-up) and the end."""
+    port = free_port()
+    proc = start_signin(port, store, workdir, 1)
     try:
-        wait_ready(port, ready, proc)
-        asyncio.run(drive(port, args.concurrency, 1.0, trivial))  # warm-up
-        result = asyncio.run(drive(port, args.concurrency, args.duration, trivial))
+        wait_ready(port, "/livez", proc)
+        asyncio.run(drive_flow(port, args.concurrency, 5.0, "challenge"))  # warm-up
+        start = process_rss([proc.pid])
+        peak, count, failures = start, 0, 0
+        deadline = time.monotonic() + args.soak
+        while (left := deadline - time.monotonic()) > 0:
+            result = asyncio.run(drive_flow(port, args.concurrency, min(10.0, left), "challenge"))
+            count += result["count"]
+            failures += result["failures"]
+            peak = max(peak, process_rss([proc.pid]))
+        end = process_rss([proc.pid])
     finally:
         stop(proc)
-    result["name"] = name
-    return result
+    return {"start": start, "end": end, "peak": peak, "count": count, "failures": failures}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--window", type=float, default=3.0, help="seconds per window")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--stores", default="sqlite,redis")
-    args = parser.parse_args()
-    results = []
-    port = free_port()
-    results.append(
-        run(
-            "trivial uvicorn endpoint (2 requests per iteration)",
-            start_trivial(port),
-            port,
-            "/",
-            args,
-            trivial=True,
-        )
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--flows", default="challenge,siws")
+    parser.add_argument("--soak", type=float, default=0, help="soak seconds (0: no soak)")
+    parser.add_argument("--soak-store", default="redis", choices=["sqlite", "redis"])
+    parser.add_argument(
+        "--repo", type=Path, default=REPO, help="run the server from this checkout (a baseline)"
     )
+    args = parser.parse_args()
+    flows = [f for f in args.flows.split(",") if f]
+    if "siws" in flows and not (args.repo / "authtokens/server/siws_routes.py").exists():
+        print("this server has no /siws routes yet: SIWS flow skipped")
+        flows.remove("siws")
+    load_before = os.getloadavg()
+    results: list[dict[str, Any]] = []
+    soaked: dict[str, Any] | None = None
+    binary = redis_binary()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        for store in args.stores.split(","):
-            redis_proc = None
-            if store == "sqlite":
-                url = "sqlite:///bench.db"
-            elif store == "redis":
-                binary = redis_binary()
-                if binary is None:
-                    print("redis-server not found (tools/ensure-redis.sh): Redis skipped")
-                    continue
-                rport = free_port()
-                redis_proc = subprocess.Popen(
-                    [
-                        binary,
-                        "--port",
-                        str(rport),
-                        "--bind",
-                        "127.0.0.1",
-                        "--save",
-                        "",
-                        "--appendonly",
-                        "no",
-                        "--dir",
-                        tmp,
-                    ],
-                    stdout=subprocess.DEVNULL,
-                )
-                time.sleep(0.3)
-                url = f"redis://127.0.0.1:{rport}/0"
-            elif store == "memory":
-                url = "memory"
-            else:
-                parser.error(f"unknown store {store}")
+        for workers in (int(w) for w in args.workers.split(",")):
+            ceiling_port = free_port()
+            ceiling = start_trivial(ceiling_port, workers)
             try:
-                port = free_port()
-                results.append(
-                    run(
-                        f"sign-in, {store} store",
-                        start_signin(port, url, workdir),
-                        port,
-                        "/healthz",
-                        args,
-                    )
-                )
+                wait_ready(ceiling_port, "/", ceiling)
+                for store in args.stores.split(","):
+                    redis_proc = None
+                    if store == "sqlite":
+                        url = f"sqlite:///bench-{workers}.db"
+                    elif store == "redis":
+                        if binary is None:
+                            print("redis-server not found (tools/ensure-redis.sh): Redis skipped")
+                            continue
+                        redis_proc, url = start_redis(binary, workdir)
+                    else:
+                        parser.error(f"unknown store {store}")
+                    try:
+                        port = free_port()
+                        proc = start_signin(port, url, workdir, workers, args.repo)
+                        try:
+                            for flow in flows:
+                                name = f"{flow}, {store}, {workers} worker{'s' * (workers > 1)}"
+                                print(f"running {name} ...", file=sys.stderr)
+                                results.append(
+                                    alternate(
+                                        name,
+                                        flow,
+                                        port,
+                                        proc,
+                                        ceiling_port,
+                                        ceiling.pid,
+                                        args,
+                                        redis_proc.pid if redis_proc else None,
+                                    )
+                                )
+                        finally:
+                            stop(proc)
+                    finally:
+                        if redis_proc is not None:
+                            stop(redis_proc)
             finally:
-                if redis_proc is not None:
+                stop(ceiling)
+        if args.soak > 0:
+            print(f"soak: {args.soak:g} s of sign-ins ...", file=sys.stderr)
+            if args.soak_store == "redis" and binary is not None:
+                redis_proc, url = start_redis(binary, workdir)
+                try:
+                    soaked = soak(url, args, workdir)
+                finally:
                     stop(redis_proc)
+            else:
+                soaked = soak("sqlite:///soak.db", args, workdir)
+    load_after = os.getloadavg()
     print(
-        f"\n{os.cpu_count()} CPUs, {args.concurrency} concurrent clients, "
-        f"{args.duration:g} s per run, Python {sys.version.split()[0]}\n"
+        f"\n{os.cpu_count()} CPUs, {args.concurrency} concurrent clients, {args.rounds} rounds "
+        f"of {args.window:g} s windows, Python {sys.version.split()[0]}; load average "
+        f"{load_before[0]:.2f} before, {load_after[0]:.2f} after\n"
     )
-    print(f"| {'what':<52} | {'per second':>10} | {'p50 ms':>7} | {'p99 ms':>7} | failures |")
-    print(f"|{'-' * 54}|{'-' * 12}|{'-' * 9}|{'-' * 9}|----------|")
+    print(
+        "| flow, store, workers | sign-ins/s | ceiling it/s | ratio (median, range) "
+        "| p50 ms | p99 ms | server CPU µs/sign-in | ceiling CPU µs/it | Redis CPU µs/sign-in "
+        "| failures |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for r in results:
+        low, high = r["ratio_range"]
+        redis_cpu = f"{r['redis_cpu_us']:.0f}" if r["redis_cpu_us"] is not None else ""
         print(
-            f"| {r['name']:<52} | {r['rate']:>10.0f} | {r['p50_ms']:>7.1f} | "
-            f"{r['p99_ms']:>7.1f} | {r['failures']:>8} |"
+            f"| {r['name']} | {r['rate']:.0f} | {r['ceiling']:.0f} | "
+            f"{r['ratio']:.2f} ({low:.2f}-{high:.2f}) | {r['p50_ms']:.1f} | {r['p99_ms']:.1f} | "
+            f"{r['cpu_us']:.0f} | {r['ceiling_cpu_us']:.0f} | {redis_cpu} | {r['failures']} |"
+        )
+    if soaked is not None:
+        print(
+            f"\nsoak ({args.soak_store}, 1 worker, {args.soak:g} s, {soaked['count']} sign-ins, "
+            f"{soaked['failures']} failures): RSS {soaked['start']:.1f} MiB at the start, "
+            f"{soaked['end']:.1f} MiB at the end, {soaked['peak']:.1f} MiB at most"
         )
     return 0
 

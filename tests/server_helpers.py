@@ -188,11 +188,16 @@ def running_process(
 
 @contextmanager
 def server_process(
-    store: str, workdir: Path, *extra: str, nofile: int | None = None
+    store: str,
+    workdir: Path,
+    *extra: str,
+    nofile: int | None = None,
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[str]:
     """``python -m authtokens.server serve`` on a free port; yields its base URL.
 
-    ``nofile`` lowers the server's open-file limit (``ulimit -n``).
+    ``nofile`` lowers the server's open-file limit (``ulimit -n``); ``started`` receives the
+    process (to signal it).
     """
     port = free_port()
 
@@ -232,7 +237,9 @@ def server_process(
         health=base + "/healthz",
         env=env,
         preexec_fn=limit_files if nofile is not None else None,
-    ):
+    ) as proc:
+        if started is not None:
+            started.append(proc)
         yield base
 
 

@@ -50,6 +50,7 @@ from authtokens.errors import (
 from authtokens.keys import get_public_key
 from authtokens.server.session import TokenSigner, verify_session_token
 from authtokens.stores import MemoryStore
+from authtokens.stores.base import Limited
 from authtokens.stores.sqlite import SqliteStore
 
 with warnings.catch_warnings():
@@ -321,7 +322,7 @@ def test_keep_alive_connection_survives_a_500() -> None:
     import uvicorn
 
     class Failing(MemoryStore):
-        async def take(self, challenge_id: str) -> bytes | None:
+        async def take_limited(self, challenge_id: str, *args: Any, **kwargs: Any) -> Limited:
             raise RuntimeError("store fault")
 
     port = free_port()

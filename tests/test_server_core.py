@@ -152,6 +152,52 @@ def test_session_token_round_trip(alg: str) -> None:
     )
 
 
+@pytest.mark.parametrize("alg", ["ES256K", "EdDSA"])
+def test_session_tokens_are_standard_jose(alg: str) -> None:
+    """Signed without PyJWT, the tokens are the JWS PyJWT writes: sorted header
+    ``{"alg","kid","typ"}``, compact JSON payload, and for ES256K a 64-byte low-S r||s that PyJWT
+    (OpenSSL) verifies against the JWKS, as does python-ecdsa, an independent implementation."""
+    signer = _signer(alg)
+    token = signer.issue("ed25519:bbaa", now=1_000_000, extra={"sid": "s1"}).token
+    head, body, sig = token.split(".")
+
+    def pad(segment: str) -> bytes:
+        return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+
+    assert (
+        pad(head)
+        == json.dumps({"alg": alg, "kid": signer.kid, "typ": "JWT"}, separators=(",", ":")).encode()
+    )
+    assert json.loads(pad(body))["sid"] == "s1"
+    jwk_set = pyjwt.PyJWKSet.from_dict(signer.jwks())
+    claims = pyjwt.decode(
+        token,
+        jwk_set[signer.kid].key,
+        algorithms=[alg],
+        audience=ISS,
+        issuer=ISS,
+        options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+    )
+    assert claims["sub"] == "ed25519:bbaa"
+    if alg == "ES256K":
+        import ecdsa
+
+        raw = pad(sig)
+        assert len(raw) == 64
+        assert int.from_bytes(raw[32:], "big") <= ecdsa.SECP256k1.order // 2  # low S
+        jwk = signer.jwks()["keys"][0]
+        point = pad(jwk["x"]) + pad(jwk["y"])
+        verifier = ecdsa.VerifyingKey.from_string(point, curve=ecdsa.SECP256k1)
+        assert verifier.verify(raw, f"{head}.{body}".encode(), hashfunc=hashlib.sha256)
+    with pytest.raises(InvalidArgumentError):
+        signer.issue("sub", extra={"exp": 1})
+
+
+def test_session_signer_refuses_a_key_on_another_curve() -> None:
+    with pytest.raises(InvalidArgumentError):
+        TokenSigner(ec.generate_private_key(ec.SECP256R1()), issuer=ISS, audience=ISS, ttl=60)
+
+
 def test_session_token_refusals() -> None:
     signer = _signer()
     jwks = signer.jwks()

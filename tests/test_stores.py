@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -13,6 +14,7 @@ from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
 from authtokens.stores import MemoryStore, Store, open_store
+from authtokens.stores.base import OWNER, Limited
 
 
 @pytest.fixture(scope="module")
@@ -185,3 +187,144 @@ def test_claim_meta_first_value_wins_until_replaced(make_store: StoreFactory) ->
             assert await store.claim_meta("binding", b"c") == b"b"
 
     asyncio.run(run())
+
+
+# --- the combined steps: rate limits and the challenge in one round trip ---------------------
+
+
+def test_put_new_limited_counts_then_stores(make_store: StoreFactory) -> None:
+    async def run() -> None:
+        async with opened(make_store) as store:
+            counters = [("ip:a", 60, 2), ("key:k@a", 60, 5)]
+            done = await store.put_new_limited("c1", b"r1", 30, counters)
+            assert done == Limited([1, 1], None, stored=True)
+            done = await store.put_new_limited("c1", b"r2", 30, counters)  # live id kept
+            assert done == Limited([2, 2], None, stored=False)
+            done = await store.put_new_limited("c2", b"r3", 30, counters)  # over ip:a
+            assert done == Limited([3, 3], "ip:a", stored=False)
+            assert await store.take("c1") == b"r1"
+            assert await store.take("c2") is None  # nothing stored over a limit
+            assert await store.put_new_limited("c3", b"r", 30, []) == Limited([], stored=True)
+
+    asyncio.run(run())
+
+
+def _record(owner: str) -> bytes:
+    return json.dumps({"key_id": owner, "nonce": "n"}).encode()
+
+
+def test_take_limited_counts_takes_and_counts_the_owner(make_store: StoreFactory) -> None:
+    async def run() -> None:
+        async with opened(make_store) as store:
+            ip = [("verify-ip:a", 60, 3)]
+            owner = [("verify-key:" + OWNER + "@a", 60, 1)]
+            for cid in ("t1", "t2", "t3"):
+                assert await store.put_new(cid, _record("ed25519:k"), 30)
+            done = await store.take_limited("t1", ip, owner_field="key_id", owner_counters=owner)
+            assert done == Limited([1, 1], None, record=_record("ed25519:k"))
+            # The owner's window is now full: the record is still taken (spent), and refused.
+            done = await store.take_limited("t2", ip, owner_field="key_id", owner_counters=owner)
+            assert done == Limited([2, 2], "verify-key:ed25519:k@a", record=_record("ed25519:k"))
+            assert await store.take("t2") is None
+            # Nothing to take: only the request's own counters move.
+            done = await store.take_limited("gone", ip, owner_field="key_id", owner_counters=owner)
+            assert done == Limited([3])
+            # Over the request's limit: nothing is taken.
+            done = await store.take_limited("t3", ip, owner_field="key_id", owner_counters=owner)
+            assert done == Limited([4], "verify-ip:a")
+            assert await store.take("t3") == _record("ed25519:k")
+            # A record without the owner field (not JSON here) is taken without owner counters.
+            assert await store.put_new("t4", b"probe", 30)
+            done = await store.take_limited("t4", [], owner_field="key_id", owner_counters=owner)
+            assert done == Limited([], None, record=b"probe")
+
+    asyncio.run(run())
+
+
+def test_fifty_concurrent_take_limited_one_winner(make_store: StoreFactory) -> None:
+    async def run() -> list[Limited]:
+        async with opened(make_store) as store:
+            await store.put_new("race", _record("k"), 30)
+            owner = [("vk:" + OWNER, 60, 1000)]
+            return await asyncio.gather(
+                *(
+                    store.take_limited(
+                        "race", [("ip", 60, 1000)], owner_field="key_id", owner_counters=owner
+                    )
+                    for _ in range(50)
+                )
+            )
+
+    results = asyncio.run(run())
+    winners = [r for r in results if r.record is not None]
+    assert len(winners) == 1
+    assert winners[0].record == _record("k")
+    assert sorted(r.counts[0] for r in results) == list(range(1, 51))
+    assert winners[0].counts[1] == 1
+
+
+def test_sqlite_take_limited_under_another_writer(tmp_path: Path) -> None:
+    """A write lock held by another process: the combined step waits on the worker thread
+    (busy timeout) and then commits whole."""
+
+    async def run() -> Limited:
+        store = open_store(f"sqlite:///{tmp_path / 'auth.db'}")
+        await store.open()
+        try:
+            await store.put_new("held", _record("k"), 30)
+            other = sqlite3.connect(tmp_path / "auth.db", isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            task = asyncio.ensure_future(store.take_limited("held", [("ip", 60, 9)]))
+            await asyncio.sleep(0.3)
+            assert not task.done()
+            other.execute("ROLLBACK")
+            other.close()
+            return await task
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) == Limited([1], None, record=_record("k"))
+
+
+def test_redis_batches_survive_a_script_flush(redis_url: str) -> None:
+    """Calls made together share one pipeline of EVALSHAs; after SCRIPT FLUSH (a Redis
+    restart) each NOSCRIPT reply is retried with the script loaded, lone calls and batches."""
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> None:
+        store = RedisStore(redis_url, prefix="flush:")
+        await store.open()
+        try:
+            for size in (1, 20):
+                await store.redis.script_flush()
+                done = await asyncio.gather(
+                    *(store.put_new_limited(f"f{size}-{i}", b"r", 30, []) for i in range(size))
+                )
+                assert all(d.stored for d in done)
+                await store.redis.script_flush()
+                taken = await asyncio.gather(
+                    *(store.take_limited(f"f{size}-{i}", [("ip", 60, 99)]) for i in range(size))
+                )
+                assert [t.record for t in taken] == [b"r"] * size
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def test_redis_batch_failure_reaches_every_caller(tmp_path: Path) -> None:
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> list[BaseException | Limited]:
+        with redis_server(tmp_path) as url:
+            store = RedisStore(url)
+            await store.open()
+        try:  # the server is gone now
+            return await asyncio.gather(
+                *(store.take_limited(f"x{i}", []) for i in range(5)), return_exceptions=True
+            )
+        finally:
+            await store.close()
+
+    results = asyncio.run(run())
+    assert all(isinstance(r, Exception) for r in results), results

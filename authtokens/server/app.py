@@ -10,6 +10,8 @@
 ``GET /livez``             liveness: 200 while the process answers at all
 ``POST /siws/nonce``       Sign-In with Stacks, better-auth shapes (`siws_routes`)
 ``POST /siws/verify``
+``GET /metrics``           Prometheus text format (`authtokens.server.metrics`; unless
+                           ``config.metrics`` is off)
 =========================  =====================================================================
 
 Refusals answer ``{"error": code}`` with the status of the `SignInError` (other rejected
@@ -26,9 +28,10 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.applications import Starlette
+from starlette.datastructures import Address
 from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
@@ -53,6 +56,7 @@ from ..stores.base import Store
 from .config import ServerConfig, parse_origin
 from .health import Readiness
 from .limits import LogThrottle
+from .metrics import CONTENT_TYPE, Metrics
 from .service import IssuedChallenge, SignInService
 from .session import TokenSigner
 from .siws_routes import SiwsEndpoints
@@ -90,19 +94,93 @@ def _error(exc: InvalidTokenError, headers: dict[str, str]) -> Response:
     return _Json({"error": exc.code}, getattr(exc, "status", 401), headers=headers)
 
 
+class _RequestLike(Protocol):
+    """What the JSON endpoints read of a request: a Starlette `Request` or a `_RawRequest`."""
+
+    @property
+    def headers(self) -> Any: ...
+
+    @property
+    def client(self) -> Any: ...
+
+    def stream(self) -> AsyncIterator[bytes]: ...
+
+
+class _RawRequest:
+    """A request read straight off the ASGI scope, for the hot endpoints (see `_App`): the
+    first value of each header, the client address, and the body as Starlette streams it."""
+
+    __slots__ = ("_receive", "client", "headers")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        # Reversed, so that the first of repeated headers wins, as Starlette's `get` does.
+        self.headers = {
+            k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])
+        }
+        client = scope.get("client")
+        self.client = Address(*client) if client else None
+        self._receive = receive
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+            chunk: bytes = message.get("body", b"")
+            if chunk:
+                yield chunk
+            if not message.get("more_body", False):
+                return
+
+
+def _hot(endpoint: Callable[[Any], Awaitable[Response]]) -> ASGIApp:
+    """``endpoint`` as a bare ASGI app over `_RawRequest`."""
+
+    async def asgi(scope: Scope, receive: Receive, send: Send) -> None:
+        response = await endpoint(_RawRequest(scope, receive))
+        await response(scope, receive, send)
+
+    return asgi
+
+
+class _App(Starlette):
+    """Starlette, with ``POST`` to the sign-in endpoints (``/auth/…``, ``/siws/…``) dispatched
+    before its middleware stack and router: those requests go through the same `_ContainErrors`
+    (error containment and timing) and the same `_Http` code, but skip the per-request wrapping
+    and route matching that cost a sign-in about a fifth of its server time. Everything else is
+    plain Starlette."""
+
+    hot: dict[str, ASGIApp]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST":
+            hot = self.hot.get(scope["path"])
+            if hot is not None:
+                scope["app"] = self
+                await hot(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
+
+
 class _Http:
     """The two JSON endpoints and their shared checks."""
 
-    def __init__(self, service: SignInService) -> None:
+    def __init__(self, service: SignInService, metrics: Metrics | None) -> None:
         self.service = service
         self.config = service.config
+        self.metrics = metrics
+
+    def _error(self, exc: InvalidTokenError, headers: dict[str, str]) -> Response:
+        if self.metrics is not None:
+            self.metrics.refused(exc.code)
+        return _error(exc, headers)
 
     def _cors(self, origin: str | None) -> dict[str, str]:
         if origin is None:
             return dict(_JSON_HEADERS)
         return {**_JSON_HEADERS, "access-control-allow-origin": origin, "vary": "Origin"}
 
-    async def _body(self, request: Request) -> dict[str, Any]:
+    async def _body(self, request: _RequestLike) -> dict[str, Any]:
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
         if media != "application/json":
             raise UnsupportedMediaError("Content-Type must be application/json")
@@ -130,28 +208,28 @@ class _Http:
 
     async def _handle(
         self,
-        request: Request,
+        request: _RequestLike,
         action: Callable[[dict[str, Any], str, str], Awaitable[dict[str, Any]]],
     ) -> Response:
         origin = request.headers.get("origin")
         if not origin_allowed(origin, self.config.allowed_origins):
-            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+            return self._error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
         headers = self._cors(origin)
         try:
             body = await self._body(request)
             result = await action(body, _client_ip(request.client), origin or "")
         except InvalidTokenError as exc:  # SignInError, and the SIWS refusals (401)
-            return _error(exc, headers)
+            return self._error(exc, headers)
         return _Json(result, 200, headers=headers)
 
-    async def challenge(self, request: Request) -> Response:
+    async def challenge(self, request: _RequestLike) -> Response:
         async def action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
             issued = await self.service.issue(body, ip=ip, origin=origin, channel="http")
             return issued.body()
 
         return await self._handle(request, action)
 
-    async def verify(self, request: Request) -> Response:
+    async def verify(self, request: _RequestLike) -> Response:
         async def action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
             result = await self.service.complete(
                 body.get("id"),
@@ -161,6 +239,8 @@ class _Http:
                 channel="http",
                 sig_encoding=body.get("sigEncoding"),
             )
+            if self.metrics is not None:
+                self.metrics.signed_in("http")
             return {
                 "token": result.token.token,
                 "tokenType": "Bearer",
@@ -174,7 +254,7 @@ class _Http:
     async def preflight(self, request: Request) -> Response:
         origin = request.headers.get("origin")
         if origin is None or not origin_allowed(origin, self.config.allowed_origins):
-            return _error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
+            return self._error(OriginNotAllowedError("origin not allowed"), dict(_JSON_HEADERS))
         return Response(
             status_code=204,
             headers={
@@ -188,21 +268,35 @@ class _Http:
 
 
 class _ContainErrors:
-    """Answer an unexpected exception with a JSON 500 and keep the connection.
+    """Answer an unexpected exception with a JSON 500 and keep the connection; time requests.
 
     Starlette's outermost middleware re-raises after sending its 500, and uvicorn then closes
     the keep-alive connection, cutting off pipelined requests behind it. Here the exception stops:
     logged once with its traceback, answered 500 if no response had started (a response cut off
     halfway still has to close the connection, so that case is re-raised).
+
+    With ``metrics``, every HTTP request's duration is recorded under its path (the outermost
+    layer, so the figure includes the framework's routing and error handling).
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics | None = None) -> None:
         self.app = app
+        self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if self.metrics is None:
+            await self._contain(scope, receive, send)
+            return
+        start = time.perf_counter()
+        try:
+            await self._contain(scope, receive, send)
+        finally:
+            self.metrics.observe(scope["path"], time.perf_counter() - start)
+
+    async def _contain(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = False
 
         async def tracking_send(message: Message) -> None:
@@ -226,9 +320,12 @@ def _buffer_json(data: bytes) -> dict[str, Any]:
 class _WsSession:
     """One WebSocket connection's state machine (challenge-login.md §4.5)."""
 
-    def __init__(self, websocket: WebSocket, service: SignInService) -> None:
+    def __init__(
+        self, websocket: WebSocket, service: SignInService, metrics: Metrics | None
+    ) -> None:
         self.ws = websocket
         self.service = service
+        self.metrics = metrics
         self.config = service.config
         self.ip = _client_ip(websocket.client)
         self.origin = websocket.headers.get("origin") or ""
@@ -250,6 +347,8 @@ class _WsSession:
 
     async def refuse(self, code: str, *, strike: bool = True) -> bool:
         """Send an error frame; at the strike limit close with 1008. True if still open."""
+        if self.metrics is not None:
+            self.metrics.refused(code)
         if not await self.send({"type": "error", "value": code, "code": code}):
             return False
         if strike:
@@ -354,6 +453,8 @@ class _WsSession:
             channel="ws",
             sig_encoding=data.get("sigEncoding"),
         )
+        if self.metrics is not None:
+            self.metrics.signed_in("ws")
         await self.send({"type": "token", "value": result.value})
         await self.close(1000)
         return False
@@ -393,15 +494,40 @@ def create_app(
     clock: Callable[[], float] = time.time,
 ) -> Starlette:
     """The Starlette app over ``store``; the store is opened and closed by the app's lifespan."""
-    service = SignInService(config, store, signer, api_secret, clock=clock)
-    http = _Http(service)
+    paths = (
+        "/auth/challenge",
+        "/auth/verify",
+        "/siws/nonce",
+        "/siws/verify",
+        "/healthz",
+        "/readyz",
+        "/livez",
+        "/metrics",
+        "/.well-known/jwks.json",
+    )
+    metrics = Metrics(frozenset(paths)) if config.metrics else None
+    service = SignInService(
+        config,
+        store,
+        signer,
+        api_secret,
+        clock=clock,
+        on_store_error=metrics.store_error if metrics is not None else None,
+    )
+    http = _Http(service, metrics)
     siws = SiwsEndpoints(service)
 
-    async def siws_nonce(request: Request) -> Response:
+    async def siws_verify_action(body: dict[str, Any], ip: str, origin: str) -> dict[str, Any]:
+        result = await siws.verify(body, ip, origin)
+        if metrics is not None:
+            metrics.signed_in("siws")
+        return result
+
+    async def siws_nonce(request: _RequestLike) -> Response:
         return await http._handle(request, siws.nonce)
 
-    async def siws_verify(request: Request) -> Response:
-        return await http._handle(request, siws.verify)
+    async def siws_verify(request: _RequestLike) -> Response:
+        return await http._handle(request, siws_verify_action)
 
     readiness = Readiness(store, timeout=config.ready_timeout)
 
@@ -420,13 +546,19 @@ def create_app(
     async def userauth(websocket: WebSocket) -> None:
         if not origin_allowed(websocket.headers.get("origin"), config.allowed_origins):
             origin_refusals.event(repr(websocket.headers.get("origin"))[:100])
+            if metrics is not None:
+                metrics.refused("origin_not_allowed")
             if "websocket.http.response" in websocket.scope.get("extensions", {}):
                 await websocket.send_denial_response(_Json({"error": "origin_not_allowed"}, 403))
             else:
                 await websocket.close(1008)
             return
         await websocket.accept()
-        await _WsSession(websocket, service).run()
+        await _WsSession(websocket, service, metrics).run()
+
+    async def metrics_text(request: Request) -> Response:
+        assert metrics is not None
+        return Response(metrics.render(), 200, headers={"content-type": CONTENT_TYPE})
 
     async def internal_error(request: Request, exc: Exception) -> Response:
         # Starlette logs the traceback; the client gets JSON with no detail.
@@ -441,7 +573,7 @@ def create_app(
         finally:
             await store.close()
 
-    app = Starlette(
+    app = _App(
         routes=[
             Route("/auth/challenge", http.challenge, methods=["POST"]),
             Route("/auth/verify", http.verify, methods=["POST"]),
@@ -456,10 +588,18 @@ def create_app(
             Route("/livez", livez, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
             WebSocketRoute("/ws/userauth", userauth),
+            *([Route("/metrics", metrics_text, methods=["GET"])] if metrics is not None else []),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(_ContainErrors)],
+        middleware=[Middleware(_ContainErrors, metrics=metrics)],
         exception_handlers={Exception: internal_error},
     )
+    app.hot = {
+        "/auth/challenge": _ContainErrors(_hot(http.challenge), metrics=metrics),
+        "/auth/verify": _ContainErrors(_hot(http.verify), metrics=metrics),
+        "/siws/nonce": _ContainErrors(_hot(siws_nonce), metrics=metrics),
+        "/siws/verify": _ContainErrors(_hot(siws_verify), metrics=metrics),
+    }
     app.state.service = service
+    app.state.metrics = metrics
     return app

@@ -253,6 +253,39 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
         "log level",
         choices=["critical", "error", "warning", "info", "debug"],
     )
+    _flag(
+        p,
+        "--log-format",
+        "AUTH_LOG_FORMAT",
+        "text",
+        "log lines as text, or as one JSON object per line (time, level, logger, pid, message)",
+        choices=["text", "json"],
+    )
+    _flag(
+        p,
+        "--workers",
+        "AUTH_WORKERS",
+        "1",
+        "worker processes sharing the port (needs a SQLite or Redis store; per-address "
+        "connection caps then apply per worker)",
+        type=int,
+    )
+    _flag(
+        p,
+        "--shutdown-timeout",
+        "AUTH_SHUTDOWN_TIMEOUT",
+        "30",
+        "seconds requests in progress get to finish after SIGTERM/SIGINT",
+        type=float,
+    )
+    _flag(
+        p,
+        "--metrics",
+        "AUTH_METRICS",
+        "on",
+        "serve GET /metrics in the Prometheus text format (on/off)",
+        choices=["on", "off"],
+    )
     p.set_defaults(func=serve)
     return p
 
@@ -290,6 +323,7 @@ def config_from_args(args: argparse.Namespace) -> ServerConfig:
         rate_limits=RateLimits.parse(args.rate_limits),
         ready_timeout=args.ready_timeout,
         rebind_store_domain=args.rebind_store_domain == "on",
+        metrics=args.metrics == "on",
     )
 
 
@@ -314,60 +348,136 @@ def limits_from_args(args: argparse.Namespace) -> ConnectionLimits:
     )
 
 
+def _check_workers(args: argparse.Namespace) -> None:
+    if args.workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, got {args.workers}")
+    if args.workers > 1 and args.store == "memory":
+        raise InvalidArgumentError(
+            "--workers > 1 needs a store the workers share: the memory store lives in one "
+            "process, so a challenge issued by one worker would be unknown to the others. Use "
+            "--store sqlite:///FILE (one host) or --store redis://HOST:PORT/DB."
+        )
+    if args.workers > 1 and not hasattr(os, "fork"):
+        raise InvalidArgumentError("--workers > 1 needs a POSIX system (fork)")
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the server described by ``args`` until interrupted; return the exit code."""
-    import uvicorn
+    from .logs import configure_logging
 
-    from ..stores import open_store
-    from .app import create_app
-    from .keyfiles import load_api_secret, load_signing_key
-    from .limits import ConnectionGuard, guarded_protocols, quiet_handshake_logs
-    from .session import TokenSigner
-
-    logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if args.log_format == "json":
+        configure_logging(args.log_level, "json")
+    else:
+        logging.basicConfig(
+            level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+        )
     try:
         config = config_from_args(args)
         limits = limits_from_args(args)
-        store = open_store(args.store)
+        _check_workers(args)
+        from ..stores import open_store
+        from .keyfiles import load_api_secret, load_signing_key
+
+        open_store(args.store)  # the URL is checked here; each worker opens its own
         key = load_signing_key(args.token_key_file, config.token_alg)
         api_secret = load_api_secret(args.api_secret_file)
     except UsageError as exc:
         print(f"authtokens serve: {exc}", file=sys.stderr)
         return 2
+    multiproc_dir = None
+    if args.workers > 1 and config.metrics and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before prometheus-client is imported: it picks its value store at import time.
+        import tempfile
+
+        multiproc_dir = tempfile.mkdtemp(prefix="authtokens-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = multiproc_dir
+    try:
+        return _serve(args, config, limits, key, api_secret)
+    finally:
+        if multiproc_dir is not None:
+            import shutil
+
+            shutil.rmtree(multiproc_dir, ignore_errors=True)
+            os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+
+def _serve(
+    args: argparse.Namespace,
+    config: ServerConfig,
+    limits: ConnectionLimits,
+    key: Any,
+    api_secret: bytes,
+) -> int:
+    import uvicorn
+
+    from ..stores import open_store
+    from .app import create_app
+    from .limits import ConnectionGuard, guarded_protocols, quiet_handshake_logs
+    from .session import TokenSigner
+
     signer = TokenSigner(key, issuer=config.issuer, audience=config.audience, ttl=config.token_ttl)
-    app = create_app(config, store, signer, api_secret)
     log = logging.getLogger("authtokens.server")
-    where = getattr(store, "path", None) or args.store
+    where = getattr(open_store(args.store), "path", None) or args.store
     log.info(
-        "store %s; token key %s (kid %s)",
+        "store %s; token key %s (kid %s); %d worker%s",
         Path(where).resolve() if isinstance(where, Path) else where,
         Path(args.token_key_file).resolve(),
         signer.kid,
+        args.workers,
+        "" if args.workers == 1 else "s",
     )
     if not config.allowed_origins:
         log.warning("no --allowed-origin: browsers (which send Origin) are refused")
     trusted = [h for h in args.forwarded_allow_ips.split(",") if h.strip()]
-    http_protocol, ws_protocol = guarded_protocols(ConnectionGuard(limits, trusted_proxies=trusted))
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host=args.host,
-            port=args.port,
-            http=http_protocol,
-            ws=ws_protocol,
-            ws_max_size=max(65536, 16 * config.ws_max_size),  # hard cap; the app answers first
-            log_level=args.log_level,
-            lifespan="on",
-            proxy_headers=bool(args.forwarded_allow_ips),
-            forwarded_allow_ips=args.forwarded_allow_ips or None,
-            server_header=False,
-            access_log=args.log_level == "debug",
+
+    def make_server() -> uvicorn.Server:
+        """The app, its store, guard and uvicorn server (once per worker process)."""
+        app = create_app(config, open_store(args.store), signer, api_secret)
+        guard = ConnectionGuard(limits, trusted_proxies=trusted)
+        if app.state.metrics is not None:
+            guard.on_change = app.state.metrics.connection
+        http_protocol, ws_protocol = guarded_protocols(guard)
+        server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=args.host,
+                port=args.port,
+                http=http_protocol,
+                ws=ws_protocol,
+                ws_max_size=max(65536, 16 * config.ws_max_size),  # hard cap; the app answers first
+                log_level=args.log_level,
+                log_config=None if args.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
+                lifespan="on",
+                proxy_headers=bool(args.forwarded_allow_ips),
+                forwarded_allow_ips=args.forwarded_allow_ips or None,
+                server_header=False,
+                access_log=args.log_level == "debug",
+                timeout_graceful_shutdown=max(1, round(args.shutdown_timeout)),
+            )
         )
-    )
-    if args.log_level != "debug":
-        quiet_handshake_logs()
-    server.run()
-    return 0 if server.started else 3
+        if args.log_level != "debug":
+            quiet_handshake_logs()
+        return server
+
+    if args.workers == 1:
+        server = make_server()
+        server.run()
+        return 0 if server.started else 3
+    from .workers import bind_socket, run_workers
+
+    try:
+        sock = bind_socket(args.host, args.port)
+    except OSError as exc:
+        log.error("cannot listen on %s:%d: %s", args.host, args.port, exc)
+        return 3
+    on_exit = None
+    if config.metrics:
+        from prometheus_client import multiprocess
+
+        def on_exit(pid: int) -> None:
+            multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
+
+    return run_workers(args.workers, make_server, sock, on_exit=on_exit)
 
 
 def build_parser() -> argparse.ArgumentParser:

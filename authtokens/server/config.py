@@ -116,6 +116,7 @@ class ServerConfig:
     rate_limits: RateLimits = field(default_factory=RateLimits)
     ready_timeout: float = 2.0  # seconds the readiness write probe may take
     rebind_store_domain: bool = False  # record this domain/URI in a store bound to others
+    metrics: bool = True  # GET /metrics (Prometheus text format)
 
     def __post_init__(self) -> None:
         for name in self.schemes:

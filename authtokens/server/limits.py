@@ -174,6 +174,8 @@ class ConnectionGuard:
         self._all_trusted, self._trusted = _trusted(trusted_proxies)
         self.open: dict[str, int] = {}
         self.total = 0
+        #: Told +1 / -1 as connections open and close (the open-connections metric).
+        self.on_change: Callable[[int], None] | None = None
         self.websockets: dict[str, int] = {}
         self.refused = LogThrottle(
             log, logging.WARNING, "connections refused over the per-address cap"
@@ -208,11 +210,15 @@ class ConnectionGuard:
             return False
         self.open[key] = self.open.get(key, 0) + 1
         self.total += 1
+        if self.on_change is not None:
+            self.on_change(1)
         return True
 
     def release(self, key: str) -> None:
         """Forget one connection from ``key``."""
         self.total -= 1
+        if self.on_change is not None:
+            self.on_change(-1)
         n = self.open.get(key, 0) - 1
         if n > 0:
             self.open[key] = n
@@ -235,6 +241,44 @@ class ConnectionGuard:
             self.websockets[key] = n
         else:
             self.websockets.pop(key, None)
+
+
+class _HeadWithBody:
+    """A response's transport that sends its head together with the first body write.
+
+    uvicorn writes a response's head (status line, headers) and its body separately, two
+    ``send`` syscalls; on a small JSON answer the syscall is the dearest part of sending it.
+    The head is held until the next write (sent as one) or the end of the event-loop turn
+    (a streamed body). Everything else goes to the real transport.
+    """
+
+    __slots__ = ("_head", "_loop", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._head: bytes | None = None
+
+    def write(self, data: bytes) -> None:
+        if self._head is None:
+            self._head = bytes(data)
+            self._loop.call_soon(self._flush)
+            return
+        self._transport.write(self._head + data)
+        self._head = b""  # only the first write is held
+
+    def _flush(self) -> None:
+        if self._head:
+            head, self._head = self._head, b""
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self._flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def guarded_protocols(
@@ -335,9 +379,13 @@ def guarded_protocols(
                 self._disarm()  # the request is read (or the connection is done)
 
         def handle_events(self) -> None:
+            cycle = self.cycle
             super().handle_events()
             if not self._handed_over:
                 self._track()
+                if self.cycle is not None and self.cycle is not cycle:
+                    # A new request: its app task has not run yet.
+                    self.cycle.transport = _HeadWithBody(self.transport, self.loop)  # type: ignore[assignment]
 
         def handle_websocket_upgrade(self, event: h11.Request) -> None:
             self._disarm()

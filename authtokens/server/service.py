@@ -1,10 +1,14 @@
 """The sign-in flow, shared by the HTTP and WebSocket front ends (no I/O of its own but the store).
 
-`SignInService.issue` parses the key, applies the rate limits, builds the challenge and stores
-its record with ``put_new``. `SignInService.complete` consumes the record with ``take`` *before*
-verifying (take-then-verify: of concurrent attempts on one id exactly one can proceed), rebuilds
-the message and checks its hash, verifies the signature under the recorded scheme, records the
-user and issues the session token. Every refusal is a `SignInError` with a stable code.
+`SignInService.issue` parses the key, builds the challenge, and counts the rate limits and
+stores its record in one store round trip (``put_new_limited``: nothing is stored over a
+limit). `SignInService.complete` counts the per-address limit, consumes the record and counts the
+per-key limit in one round trip (``take_limited``), *before* verifying (take-then-verify: of
+concurrent attempts on one id exactly one can proceed), rebuilds the message and checks its
+hash, verifies the signature under the recorded scheme, records the user (a second round trip:
+the user is written only once the signature verified, and the challenge must be gone before it
+is checked, so the two cannot share one) and issues the session token. Every refusal is a
+`SignInError` with a stable code.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ..errors import (
     SignatureRejectedError,
 )
 from ..hashes import sha256
-from ..stores.base import Store, UserRecord
+from ..stores.base import OWNER, Counter, Limited, Store, UserRecord, first_over
 from .config import Limit, ServerConfig
 from .session import IssuedToken, TokenSigner, textile_api_sig
 
@@ -94,8 +98,10 @@ class SignInService:
         api_secret: bytes,
         *,
         clock: Callable[[], float] = time.time,
+        on_store_error: Callable[[str], None] | None = None,
     ) -> None:
         self.config = config
+        self.on_store_error = on_store_error
         self.store = store
         self.signer = signer
         self.api_secret = api_secret
@@ -104,14 +110,34 @@ class SignInService:
 
     # -- rate limits ------------------------------------------------------------------------
 
+    def _store_failed(self, operation: str) -> None:
+        if self.on_store_error is not None:
+            self.on_store_error(operation)
+
     async def _limit(self, *checks: tuple[str, Limit]) -> None:
-        active = [(name, lim) for name, lim in checks if lim.count > 0]
+        """Count one request against each ``(counter name, limit)``; `RateLimitedError` when
+        one is over (a round trip of its own: the sign-in steps fold theirs into their store
+        call, `put_new_limited` / `take_limited`)."""
+        active = self._counters(*checks)
         if not active:
             return
-        counts = await self.store.hit([(name, lim.window) for name, lim in active])
-        for (name, lim), count in zip(active, counts, strict=True):
-            if count > lim.count:
-                raise RateLimitedError(f"rate limit {name.split(':', 1)[0]} exceeded")
+        try:
+            counts = await self.store.hit([(name, window) for name, window, _ in active])
+        except Exception:
+            self._store_failed("hit")
+            raise
+        over = first_over(active, counts)
+        if over is not None:
+            raise RateLimitedError(f"rate limit {over.split(':', 1)[0]} exceeded")
+
+    @staticmethod
+    def _counters(*checks: tuple[str, Limit]) -> list[Counter]:
+        return [(name, lim.window, lim.count) for name, lim in checks if lim.count > 0]
+
+    @staticmethod
+    def _check(done: Limited) -> None:
+        if done.over is not None:
+            raise RateLimitedError(f"rate limit {done.over.split(':', 1)[0]} exceeded")
 
     # -- issuing -----------------------------------------------------------------------------
 
@@ -137,7 +163,7 @@ class SignInService:
             scheme = default_scheme(key, libp2p=isinstance(pubkey, str) and pubkey[:5] == "bbabb")
         check_scheme(scheme, key, self.config.schemes)
         limits = self.config.rate_limits
-        await self._limit(
+        counters = self._counters(
             ("challenge-ip:" + ip, limits.challenge_ip),
             # Per key AND address: a stranger naming someone's key spends only their own budget.
             ("challenge-key:" + key.key_id + "@" + ip, limits.challenge_key),
@@ -147,7 +173,7 @@ class SignInService:
         expires_ms = now_ms + int(lifetime * 1000)
         nonce = new_nonce()
         message = self._message(key, scheme, nonce, now_ms, expires_ms)
-        for _ in range(3):
+        for attempt in range(3):
             record = ChallengeRecord(
                 id=new_challenge_id(),
                 key_id=key.key_id,
@@ -165,7 +191,22 @@ class SignInService:
                 channel=channel,
             )
             # The store keeps the record a little past its expiry; `complete` checks the time.
-            if await self.store.put_new(record.id, record.to_bytes(), lifetime + 5):
+            try:
+                if attempt == 0:
+                    done = await self.store.put_new_limited(
+                        record.id, record.to_bytes(), lifetime + 5, counters
+                    )
+                else:  # an id collision (never seen): the request was counted already
+                    done = Limited(
+                        [],
+                        stored=await self.store.put_new(record.id, record.to_bytes(), lifetime + 5),
+                    )
+            except Exception:
+                self._store_failed("put_new_limited")
+                raise
+            self._check(done)
+            stored = done.stored
+            if stored:
                 log.info("challenge issued key=%s scheme=%s ip=%s", key.key_id, scheme, ip)
                 return IssuedChallenge(record, message)
         raise IdCollisionError("could not store a fresh challenge id three times in a row")
@@ -202,8 +243,20 @@ class SignInService:
         if signature is None:
             raise InvalidRequestError("signature is required")
         limits = self.config.rate_limits
-        await self._limit(("verify-ip:" + ip, limits.verify_ip))
-        raw = await self.store.take(challenge_id)
+        try:
+            done = await self.store.take_limited(
+                challenge_id,
+                self._counters(("verify-ip:" + ip, limits.verify_ip)),
+                owner_field="key_id",
+                owner_counters=self._counters(
+                    ("verify-key:" + OWNER + "@" + ip, limits.verify_key)
+                ),
+            )
+        except Exception:
+            self._store_failed("take_limited")
+            raise
+        self._check(done)  # over the per-key limit, the challenge is spent (as a failed attempt)
+        raw = done.record
         if raw is None:
             raise ChallengeExpiredError("challenge is unknown, expired or used")
         try:
@@ -219,7 +272,6 @@ class SignInService:
             raise OriginNotAllowedError("challenge answered from another origin than issued to")
         if record.channel != channel:
             raise ChallengeExpiredError(f"{record.channel} challenge answered over {channel}")
-        await self._limit(("verify-key:" + record.key_id + "@" + ip, limits.verify_key))
         message = self._message(
             key, record.scheme, record.nonce, record.issued_at_ms, record.expires_at_ms
         )
@@ -232,7 +284,11 @@ class SignInService:
             log.info("sign-in refused key=%s ip=%s: bad signature", record.key_id, ip)
             raise
         key = replace(key, public_key=public_key)
-        user = await self.store.record_user(key.key_id, key.key_type)
+        try:
+            user = await self.store.record_user(key.key_id, key.key_type)
+        except Exception:
+            self._store_failed("record_user")
+            raise
         token = self.signer.issue(key.key_id, now=now)
         msg = token.expires_iso
         value = {

@@ -9,7 +9,12 @@ Every implementation guarantees:
 - `Store.take` is an atomic consume: of many concurrent callers for one id, exactly one gets
   the record; an expired record reads as None;
 - `Store.record_user` upserts with ``first_seen`` kept and ``last_seen`` advanced;
-- `Store.hit` increments fixed-window counters atomically and returns their new values.
+- `Store.hit` increments fixed-window counters atomically and returns their new values;
+- `Store.put_new_limited` and `Store.take_limited` are a request's whole store step in one round
+  trip (one Lua script on Redis, one transaction on SQLite): its rate-limit counters, then, only
+  if none is over its limit, `put_new` or `take`. `take_limited` also counts the counters named
+  after the taken record's owner (a top-level string field of the JSON record), so the
+  per-key limit is checked before the caller spends a signature check on it.
 
 Implementations, one module each: `MemoryStore` (one process: tests, development),
 `SqliteStore` (several processes on one host sharing a file; challenges and users survive
@@ -20,22 +25,50 @@ the clock.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 __all__ = [
+    "OWNER",
     "AccountStore",
     "Clock",
+    "Counter",
+    "Limited",
     "LinkedAccount",
     "Store",
     "UnlinkResult",
     "UserRecord",
+    "first_over",
+    "owner_name",
     "window_key",
 ]
 
 #: Where a store reads the time (Unix seconds); every store takes one, ``time.time`` by default.
 Clock = Callable[[], float]
+
+
+#: A rate-limit counter of a combined step: (name, window seconds, most counts allowed).
+Counter = tuple[str, int, int]
+#: In an owner counter's name, where the owner read from the taken record goes.
+OWNER = "{owner}"
+
+
+@dataclass(frozen=True, slots=True)
+class Limited:
+    """What `Store.put_new_limited` / `Store.take_limited` did.
+
+    ``counts`` are the counters' new values, in the order given (owner counters last, and only
+    when a record was taken); ``over`` names the first counter over its limit (None if none
+    is). Over a request counter nothing was stored or taken; over an owner counter the record
+    was taken (and is in ``record``). ``stored`` is `put_new`'s answer, ``record`` `take`'s.
+    """
+
+    counts: list[int]
+    over: str | None = None
+    stored: bool = False
+    record: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +112,41 @@ class Store(Protocol):
     async def claim_meta(self, name: str, value: bytes, *, replace: bool = False) -> bytes:
         """Store ``value`` under ``name`` unless one is there (always, with ``replace``);
         return the value now stored. Kept forever (the deployment's settings, e.g. domain)."""
+
+    async def put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        """Count one request against each counter; unless one is over its limit, `put_new`."""
+
+    async def take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        *,
+        owner_field: str = "",
+        owner_counters: Sequence[Counter] = (),
+    ) -> Limited:
+        """Count against ``counters``; unless one is over its limit, `take`; if a record was
+        taken, count against ``owner_counters`` too, whose names have `OWNER` replaced by the
+        record's ``owner_field`` (records that are not JSON objects with that string field are
+        taken without them)."""
+
+
+def owner_name(template: str, record: bytes, field: str) -> str | None:
+    """``template`` with `OWNER` replaced by the record's ``field``; None if it has none."""
+    try:
+        value = json.loads(record).get(field)
+    except (ValueError, AttributeError):
+        return None
+    return template.replace(OWNER, value, 1) if isinstance(value, str) else None
+
+
+def first_over(counters: Sequence[Counter], counts: Sequence[int]) -> str | None:
+    """The name of the first counter whose count passed its limit."""
+    for (name, _, limit), count in zip(counters, counts, strict=False):
+        if count > limit:
+            return name
+    return None
 
 
 def window_key(name: str, window: int, now: float) -> tuple[str, float]:

@@ -11,7 +11,17 @@ from collections.abc import Sequence
 
 from ..errors import InvalidArgumentError
 from ..siws import generate_nonce
-from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
+from .base import (
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 from .nonces import AsyncNonceStoreBase, NonceStoreBase
 
 __all__ = ["AsyncMemoryNonceStore", "MemoryNonceStore", "MemoryStore"]
@@ -49,24 +59,71 @@ class MemoryStore:
             for k in expired:
                 del table[k]
 
+    def _put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+        now = self._clock()
+        self._sweep(now)
+        old = self._challenges.get(challenge_id)
+        if old is not None and old[1] > now:
+            return False
+        self._challenges[challenge_id] = (record, now + ttl)
+        return True
+
     async def put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
         """See `Store.put_new`."""
         async with self._lock:
-            now = self._clock()
-            self._sweep(now)
-            old = self._challenges.get(challenge_id)
-            if old is not None and old[1] > now:
-                return False
-            self._challenges[challenge_id] = (record, now + ttl)
-            return True
+            return self._put_new(challenge_id, record, ttl)
+
+    def _take(self, challenge_id: str) -> bytes | None:
+        entry = self._challenges.pop(challenge_id, None)
+        if entry is None or entry[1] <= self._clock():
+            return None
+        return entry[0]
 
     async def take(self, challenge_id: str) -> bytes | None:
         """See `Store.take`."""
         async with self._lock:
-            entry = self._challenges.pop(challenge_id, None)
-            if entry is None or entry[1] <= self._clock():
-                return None
-            return entry[0]
+            return self._take(challenge_id)
+
+    # The combined steps count under the lock, then call `put_new` / `take` (so a subclass
+    # that overrides those, as tests do to simulate faults, sees them used). One process, no
+    # other writer: the atomicity that matters is put_new's and take's own.
+
+    async def put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        """See `Store.put_new_limited`."""
+        async with self._lock:
+            counts = self._hit([(name, window) for name, window, _ in counters])
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        return Limited(counts, stored=await self.put_new(challenge_id, record, ttl))
+
+    async def take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        *,
+        owner_field: str = "",
+        owner_counters: Sequence[Counter] = (),
+    ) -> Limited:
+        """See `Store.take_limited`."""
+        async with self._lock:
+            counts = self._hit([(name, window) for name, window, _ in counters])
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        record = await self.take(challenge_id)
+        if record is None:
+            return Limited(counts)
+        named = [
+            (name, window, limit)
+            for template, window, limit in owner_counters
+            if (name := owner_name(template, record, owner_field)) is not None
+        ]
+        async with self._lock:
+            more = self._hit([(name, window) for name, window, _ in named])
+        return Limited([*counts, *more], first_over(named, more), record=record)
 
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
         """See `Store.record_user`."""
@@ -85,17 +142,20 @@ class MemoryStore:
         """See `Store.get_user`."""
         return self._users.get(key_id)
 
+    def _hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
+        now = self._clock()
+        out = []
+        for name, window in counters:
+            key, ends = window_key(name, window, now)
+            count = self._counters.get(key, (0, ends))[0] + 1
+            self._counters[key] = (count, ends)
+            out.append(count)
+        return out
+
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """See `Store.hit`."""
         async with self._lock:
-            now = self._clock()
-            out = []
-            for name, window in counters:
-                key, ends = window_key(name, window, now)
-                count = self._counters.get(key, (0, ends))[0] + 1
-                self._counters[key] = (count, ends)
-                out.append(count)
-            return out
+            return self._hit(counters)
 
     # --- sessions and linked accounts (`AccountStore`) --------------------------------------
 

@@ -9,19 +9,38 @@ when it is made (`RedisStore` raises ``ImportError``, `RedisReplayCache` an
 command; ``GETDEL`` (Redis >= 6.2) consumes it, so exactly one caller gets the value and an
 expired key reads as nil. Counters are one Lua script (INCR, then PEXPIRE on the first hit) for
 all of a request's windows; users are hashes (``HSETNX first_seen``, ``HSET last_seen``,
-``HINCRBY``) in one MULTI.
+``HINCRBY``) in one Lua script.
+
+The combined steps are one Lua script each, so one round trip: `RedisStore.put_new_limited`
+counts the request's windows and, if none is over its limit, ``SET NX PX``;
+`RedisStore.take_limited` counts, ``GETDEL``s, reads the owner field of the taken JSON record
+(``cjson``) and counts the owner's windows. Scripts run atomically, so exactly-once holds as for
+``GETDEL`` alone. The owner counters' keys are built inside the script, which Redis Cluster
+does not allow: use a standalone Redis (or Sentinel), as for the rest of this store.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
 from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
 from ..siws import generate_nonce
-from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
+from .base import (
+    OWNER,
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 from .nonces import AsyncNonceStoreBase, NonceStoreBase, nonce_record, read_nonce_record
 
 __all__ = ["AsyncRedisNonceStore", "RedisNonceStore", "RedisReplayCache", "RedisStore"]
@@ -32,6 +51,72 @@ for i, key in ipairs(KEYS) do
     local n = redis.call('INCR', key)
     if n == 1 then redis.call('PEXPIRE', key, ARGV[i]) end
     out[i] = n
+end
+return out
+"""
+
+# KEYS: the user's hash. ARGV: now, key type. Returns first seen, last seen, sign-ins.
+_RECORD_USER = """
+redis.call('HSETNX', KEYS[1], 'first_seen', ARGV[1])
+redis.call('HSET', KEYS[1], 'last_seen', ARGV[1], 'key_type', ARGV[2])
+local n = redis.call('HINCRBY', KEYS[1], 'sign_ins', 1)
+return {redis.call('HGET', KEYS[1], 'first_seen'), ARGV[1], n}
+"""
+
+# KEYS: n counters, then the challenge. ARGV: n expiries (ms), n limits, record, ttl (ms).
+# Returns the n counts, then 1 (stored), 0 (id live) or -1 (a counter over its limit).
+_PUT_NEW_LIMITED = """
+local n = #KEYS - 1
+local out = {}
+local over = false
+for i = 1, n do
+    local c = redis.call('INCR', KEYS[i])
+    if c == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i]) end
+    out[i] = c
+    if c > tonumber(ARGV[n + i]) then over = true end
+end
+if over then
+    out[n + 1] = -1
+elseif redis.call('SET', KEYS[n + 1], ARGV[2 * n + 1], 'NX', 'PX', ARGV[2 * n + 2]) then
+    out[n + 1] = 1
+else
+    out[n + 1] = 0
+end
+return out
+"""
+
+# KEYS: n counters, then the challenge. ARGV: n expiries (ms), n limits, the owner field, then
+# per owner counter: key prefix, key suffix, expiry (ms), limit. Returns the n counts, then the
+# record (or -1 over a limit, 0 nothing to take), then the owner counters' counts.
+_TAKE_LIMITED = """
+local n = #KEYS - 1
+local out = {}
+for i = 1, n do
+    local c = redis.call('INCR', KEYS[i])
+    if c == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i]) end
+    out[i] = c
+end
+for i = 1, n do
+    if out[i] > tonumber(ARGV[n + i]) then
+        out[n + 1] = -1
+        return out
+    end
+end
+local record = redis.call('GETDEL', KEYS[n + 1])
+if not record then
+    out[n + 1] = 0
+    return out
+end
+out[n + 1] = record
+local ok, value = pcall(cjson.decode, record)
+if not ok or type(value) ~= 'table' then return out end
+local owner = value[ARGV[2 * n + 1]]
+if type(owner) ~= 'string' then return out end
+for j = 2 * n + 2, #ARGV, 4 do
+    local key = ARGV[j] .. owner .. ARGV[j + 1]
+    local c = redis.call('INCR', key)
+    if c == 1 then redis.call('PEXPIRE', key, ARGV[j + 2]) end
+    out[#out + 1] = c
 end
 return out
 """
@@ -65,17 +150,83 @@ class RedisStore:
 
     def __init__(self, url: str, *, prefix: str = "authtokens:", clock: Clock = time.time) -> None:
         from redis import asyncio as aioredis
-        from redis.exceptions import RedisError
+        from redis.exceptions import NoScriptError, RedisError
 
         self._aioredis: Any = aioredis
         self._redis_error: type[Exception] = RedisError
+        self._no_script: type[Exception] = NoScriptError
         self.url = url
         self.prefix = prefix
         self._clock = clock
         self._redis: Any = None
         self._hit_script: Any = None
+        self._put_script: Any = None
+        self._user_script: Any = None
+        self._take_script: Any = None
+        self._queue: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]] = []
+        self._flushes: set[asyncio.Task[None]] = set()
         self._link_script: Any = None
         self._unlink_script: Any = None
+
+    # -- auto-pipelining ----------------------------------------------------------------------
+
+    def _run_script(self, script: Any, *, keys: list[Any], args: list[Any]) -> Awaitable[Any]:
+        """Run ``script`` with the others called in the same event-loop turn: one pipeline
+        (no MULTI: each script is atomic on its own, and they are independent), so concurrent
+        requests share one connection checkout, one write and one read. redis-py spends about
+        45 µs of CPU on a lone command and 15 µs on one of a pipeline of ten."""
+        self.redis  # noqa: B018 - StoreNotOpenError before anything is queued
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._queue.append((script, keys, args, future))
+        if len(self._queue) == 1:
+            loop.call_soon(self._flush)
+        return future
+
+    def _flush(self) -> None:
+        batch, self._queue = self._queue, []
+        task = asyncio.ensure_future(self._send(batch))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _send(
+        self, batch: list[tuple[Any, list[Any], list[Any], asyncio.Future[Any]]]
+    ) -> None:
+        if len(batch) == 1:
+            script, keys, args, future = batch[0]
+            try:
+                result = await script(keys=keys, args=args)
+            except Exception as exc:
+                if not future.done():
+                    future.set_exception(exc)
+            else:
+                if not future.done():
+                    future.set_result(result)
+            return
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for script, keys, args, _ in batch:
+                    # EVALSHA by hand: a pipeline holding Script objects first asks Redis
+                    # whether they are loaded (SCRIPT EXISTS), a round trip per batch.
+                    pipe.evalsha(script.sha, len(keys), *keys, *args)
+                results = await pipe.execute(raise_on_error=False)
+        except Exception as exc:
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (script, keys, args, future), result in zip(batch, results, strict=True):
+            if isinstance(result, self._no_script):  # Redis restarted or flushed its scripts
+                try:
+                    result = await script(keys=keys, args=args)  # loads it and runs it
+                except Exception as exc:
+                    result = exc
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
 
     @property
     def redis(self) -> Any:
@@ -87,12 +238,17 @@ class RedisStore:
         """Connect (lazily, by redis-py's pool) and check the server answers."""
         self._redis = self._aioredis.from_url(self.url, decode_responses=False)
         self._hit_script = self._redis.register_script(_HIT)
+        self._put_script = self._redis.register_script(_PUT_NEW_LIMITED)
+        self._user_script = self._redis.register_script(_RECORD_USER)
+        self._take_script = self._redis.register_script(_TAKE_LIMITED)
         self._link_script = self._redis.register_script(_LINK)
         self._unlink_script = self._redis.register_script(_UNLINK)
         await self._redis.ping()
 
     async def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (after the batches in flight)."""
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
         if self._redis is not None:
             await self._redis.aclose()
             self._redis = None
@@ -117,15 +273,11 @@ class RedisStore:
         return bytes(value) if value is not None else None
 
     async def record_user(self, key_id: str, key_type: str) -> UserRecord:
-        """See `Store.record_user`."""
-        key = self.prefix + "user:" + key_id
+        """See `Store.record_user` (one Lua script)."""
         now = repr(self._clock())
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hsetnx(key, "first_seen", now)
-            pipe.hset(key, mapping={"last_seen": now, "key_type": key_type})
-            pipe.hincrby(key, "sign_ins", 1)
-            pipe.hmget(key, "first_seen", "last_seen", "sign_ins")
-            *_, (first, last, count) = await pipe.execute()
+        first, last, count = await self._run_script(
+            self._user_script, keys=[self.prefix + "user:" + key_id], args=[now, key_type]
+        )
         return UserRecord(key_id, key_type, float(first), float(last), int(count))
 
     async def get_user(self, key_id: str) -> UserRecord | None:
@@ -146,6 +298,66 @@ class RedisStore:
         stored = await self.redis.get(key)
         return bytes(stored) if stored is not None else value
 
+    def _window(self, name: str, window: int, now: float) -> tuple[str, int]:
+        key, ends = window_key(name, window, now)
+        return self.prefix + "rl:" + key, max(1, int((ends - now) * 1000) + 1000)
+
+    def _counter_args(self, counters: Sequence[Counter]) -> tuple[list[str], list[Any]]:
+        now = self._clock()
+        keys, ttls = [], []
+        for name, window, _ in counters:
+            key, ttl = self._window(name, window, now)
+            keys.append(key)
+            ttls.append(ttl)
+        return keys, ttls + [limit for _, _, limit in counters]
+
+    async def put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        """See `Store.put_new_limited` (one Lua script)."""
+        keys, args = self._counter_args(counters)
+        keys.append(self.prefix + "ch:" + challenge_id)
+        args += [record, max(1, int(ttl * 1000))]
+        result = await self._run_script(self._put_script, keys=keys, args=args)
+        counts = [int(c) for c in result[:-1]]
+        if int(result[-1]) < 0:
+            return Limited(counts, first_over(counters, counts))
+        return Limited(counts, stored=int(result[-1]) == 1)
+
+    async def take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        *,
+        owner_field: str = "",
+        owner_counters: Sequence[Counter] = (),
+    ) -> Limited:
+        """See `Store.take_limited` (one Lua script)."""
+        keys, args = self._counter_args(counters)
+        keys.append(self.prefix + "ch:" + challenge_id)
+        args.append(owner_field)
+        now = self._clock()
+        for template, window, _ in owner_counters:
+            # The key is the prefix, the name with the owner in it, and the window.
+            key, ttl = self._window(template, window, now)
+            before, _, after = key.partition(OWNER)
+            args += [before, after, ttl]
+        result = await self._run_script(self._take_script, keys=keys, args=args)
+        n = len(counters)
+        counts = [int(c) for c in result[:n]]
+        taken = result[n]
+        if isinstance(taken, int):
+            if taken < 0:
+                return Limited(counts, first_over(counters, counts))
+            return Limited(counts)
+        record = bytes(taken)
+        more = [int(c) for c in result[n + 1 :]]
+        named = [
+            (owner_name(template, record, owner_field) or template, window, limit)
+            for template, window, limit in owner_counters[: len(more)]
+        ]
+        return Limited([*counts, *more], first_over(named, more), record=record)
+
     async def hit(self, counters: Sequence[tuple[str, int]]) -> list[int]:
         """See `Store.hit`."""
         if not counters:
@@ -156,7 +368,7 @@ class RedisStore:
             key, ends = window_key(name, window, now)
             keys.append(self.prefix + "rl:" + key)
             ttls.append(max(1, int((ends - now) * 1000) + 1000))
-        result = await self._hit_script(keys=keys, args=ttls)
+        result = await self._run_script(self._hit_script, keys=keys, args=ttls)
         return [int(n) for n in result]
 
     # --- sessions and linked accounts (`AccountStore`) --------------------------------------

@@ -7,7 +7,9 @@ writers that meet, ``synchronous=NORMAL`` (durable across a process crash; a pow
 the last commits). Each statement is its own transaction: ``INSERT … ON CONFLICT DO UPDATE …
 WHERE expired`` creates a challenge (or records a token id) without overwriting a live one,
 ``DELETE … RETURNING`` consumes it (SQLite >= 3.35), so exactly one of any number of concurrent
-takers, in any process, gets the row.
+takers, in any process, gets the row. The combined steps (`SqliteStore.put_new_limited`,
+`SqliteStore.take_limited`: rate-limit counters and the challenge) are one ``BEGIN IMMEDIATE``
+transaction, so they commit once and either all happen or none.
 
 Each statement first runs on the event loop's thread on a connection with no busy timeout: an
 uncontended statement takes tens of microseconds, less than handing it to a thread and back. If
@@ -34,7 +36,17 @@ from typing import Any, TypeVar
 from ..errors import InvalidArgumentError, ReplayCacheFullError, StoreNotOpenError
 from ..replay import DEFAULT_MAX_RETENTION, check_retention, retained_until
 from ..siws import generate_nonce
-from .base import Clock, LinkedAccount, UnlinkResult, UserRecord, window_key
+from .base import (
+    Clock,
+    Counter,
+    Limited,
+    LinkedAccount,
+    UnlinkResult,
+    UserRecord,
+    first_over,
+    owner_name,
+    window_key,
+)
 from .nonces import AsyncNonceStoreBase, NonceStoreBase
 
 __all__ = [
@@ -205,6 +217,77 @@ class SqliteStore:
         """See `Store.put_new`."""
         self._wrote()
         return await self._run(self._put_new, challenge_id, record, ttl)
+
+    def _transaction(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn`` in one write transaction (BEGIN IMMEDIATE: the write lock first, or
+        SQLITE_BUSY with nothing done, which `_run` retries on the worker thread)."""
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            out = fn(*args)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return out
+
+    def _put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        counts = self._hit([(name, window) for name, window, _ in counters])
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        return Limited(counts, stored=self._put_new(challenge_id, record, ttl))
+
+    async def put_new_limited(
+        self, challenge_id: str, record: bytes, ttl: float, counters: Sequence[Counter]
+    ) -> Limited:
+        """See `Store.put_new_limited`."""
+        self._wrote()
+        return await self._run(
+            self._transaction, self._put_new_limited, challenge_id, record, ttl, counters
+        )
+
+    def _take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        owner_field: str,
+        owner_counters: Sequence[Counter],
+    ) -> Limited:
+        counts = self._hit([(name, window) for name, window, _ in counters])
+        over = first_over(counters, counts)
+        if over is not None:
+            return Limited(counts, over)
+        record = self._take(challenge_id)
+        if record is None:
+            return Limited(counts)
+        named = [
+            (name, window, limit)
+            for template, window, limit in owner_counters
+            if (name := owner_name(template, record, owner_field)) is not None
+        ]
+        more = self._hit([(name, window) for name, window, _ in named])
+        return Limited([*counts, *more], first_over(named, more), record=record)
+
+    async def take_limited(
+        self,
+        challenge_id: str,
+        counters: Sequence[Counter],
+        *,
+        owner_field: str = "",
+        owner_counters: Sequence[Counter] = (),
+    ) -> Limited:
+        """See `Store.take_limited`."""
+        return await self._run(
+            self._transaction,
+            self._take_limited,
+            challenge_id,
+            counters,
+            owner_field,
+            owner_counters,
+        )
 
     def _take(self, challenge_id: str) -> bytes | None:
         row = self.db.execute(
