@@ -137,6 +137,35 @@ def check_fields(
     """Check a parsed message against the backend's expectations (spec §4.3); ``now`` in Unix
     seconds. ``nonce=None`` skips the nonce comparison (a nonce store has consumed it)."""
     check_time_options(leeway, max_age)
+    fields_unchecked(
+        message,
+        domain=domain,
+        nonce=nonce,
+        uri=uri,
+        scheme=scheme,
+        chain_id=chain_id,
+        address=address,
+        now=now,
+        leeway=leeway,
+        max_age=max_age,
+    )
+
+
+def fields_unchecked(
+    message: SiwsMessage,
+    *,
+    domain: str,
+    nonce: str | None,
+    uri: str | None = None,
+    scheme: str | None = None,
+    chain_id: int | None = None,
+    address: str | None = None,
+    now: float,
+    leeway: float = DEFAULT_LEEWAY,
+    max_age: float | None = DEFAULT_MAX_AGE,
+) -> None:
+    """`check_fields` for callers that have already validated ``leeway`` and ``max_age`` with
+    `check_time_options` (the verifiers do, before anything else, so they do it once)."""
     if not isinstance(domain, str) or not domain:
         raise InvalidArgumentError("domain (the expected one) is required")
     _check_domain(message, domain)
@@ -318,7 +347,7 @@ def verify_message(
     check_time_options(leeway, max_age)
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
-    check_fields(
+    fields_unchecked(
         message,
         domain=domain,
         nonce=nonce,
