@@ -40,8 +40,10 @@ from server_helpers import (
 )
 
 from authtokens.addresses import STACKS_MAINNET, STACKS_TESTNET, stacks_address
+from authtokens.errors import NonceUnknownError, RateLimitedError
 from authtokens.server.config import RateLimits
 from authtokens.server.session import verify_session_token
+from authtokens.server.siws_routes import StoreNonces
 from authtokens.stores import MemoryStore
 
 TESTNET_CHAIN = 2147483648
@@ -227,6 +229,71 @@ def test_siws_endpoints_are_rate_limited() -> None:
         body = {"walletAddress": wallet.address, "message": "x", "signature": "00"}
         codes = [post(http, "/siws/verify", body).json()["error"] for _ in range(4)]
         assert codes == ["malformed_message"] * 3 + ["rate_limited"]
+
+
+class _CountingStore(MemoryStore):
+    """Records every store call a request makes (the operation names, in order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def hit(self, counters: Any) -> list[int]:
+        self.calls.append("hit")
+        return await super().hit(counters)
+
+    async def put_new_limited(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append("put_new_limited")
+        return await super().put_new_limited(*args, **kwargs)
+
+    async def take_limited(self, *args: Any, **kwargs: Any) -> Any:
+        self.calls.append("take_limited")
+        return await super().take_limited(*args, **kwargs)
+
+    async def record_user(self, key_id: str, key_type: str) -> Any:
+        self.calls.append("record_user")
+        return await super().record_user(key_id, key_type)
+
+
+def test_each_siws_step_is_one_store_round_trip_with_its_rate_limits() -> None:
+    wallet = Wallet()
+    store = _CountingStore()
+    limits = RateLimits.parse("challenge-ip=100/60,challenge-key=100/60,verify-ip=100/60")
+    with client(store=store, rate_limits=limits) as http:
+        nonce = nonce_for(http, wallet.address)
+        assert store.calls == ["put_new_limited"]
+        store.calls.clear()
+        text = siws_text(address=wallet.address, nonce=nonce)
+        body = {"walletAddress": wallet.address, "message": text, "signature": wallet.sign(text)}
+        assert post(http, "/siws/verify", body).status_code == 200
+        assert store.calls == ["take_limited", "record_user"]
+        store.calls.clear()
+        # A message refused before its nonce is looked up still counts, in one round trip.
+        bad = {"walletAddress": wallet.address, "message": "x", "signature": "00"}
+        assert post(http, "/siws/verify", bad).json()["error"] == "malformed_message"
+        assert store.calls == ["hit"]
+
+
+def test_over_a_limit_no_nonce_is_stored_or_taken() -> None:
+    address = Wallet().address
+
+    async def run() -> None:
+        store = MemoryStore()
+        nonces = StoreNonces(store)
+        over = [("siws-verify-ip:1.2.3.4", 60, 0)]
+        with pytest.raises(RateLimitedError, match="siws-verify-ip"):
+            await nonces.limited(over).issue(address, 1)
+        assert store._challenges == {}
+        nonce = await nonces.issue(address, 1)
+        limited = nonces.limited(over)
+        with pytest.raises(RateLimitedError):
+            await limited.consume(nonce, address, 1)
+        assert limited.counted
+        await nonces.limited([("siws-verify-ip:5.6.7.8", 60, 1)]).consume(nonce, address, 1)
+        with pytest.raises(NonceUnknownError):
+            await nonces.consume(nonce, address, 1)
+
+    asyncio.run(run())
 
 
 def test_challenge_flow_reads_addresses_as_the_library_does() -> None:

@@ -17,11 +17,15 @@ request (``invalid_request``), 401 for a refused sign-in (the codes of
 ``chain_mismatch``, ``address_mismatch``, ``expired``, ``bad_signature``, …).
 
 The nonce lives in the server's configured `Store` (memory, SQLite or Redis) through
-`StoreNonces`, bound to the wallet address and the chain, for ``challenge_ttl`` seconds. The
-verification parses the message, **takes** its nonce (one atomic ``take``: of concurrent
-attempts exactly one proceeds, the others get ``nonce_unknown``), and only then checks the
-fields (the message must name this server's ``--domain`` and ``--uri`` and its chain, and be
-the wallet's address) and the signature. A taken nonce is spent whatever the checks say.
+`StoreNonces`, bound to the wallet address and the chain, for ``challenge_ttl`` seconds. Each
+step is one store round trip: the nonce is stored with its rate limits counted
+(``put_new_limited``: nothing is stored over a limit), and taken the same way
+(``take_limited``: nothing is taken over a limit; a message refused before its nonce is looked
+up still counts, on its own). The verification parses the message, **takes** its nonce (one
+atomic take: of concurrent attempts exactly one proceeds, the others get ``nonce_unknown``),
+and only then checks the fields (the message must name this server's ``--domain`` and
+``--uri`` and its chain, and be the wallet's address) and the signature. A taken nonce is
+spent whatever the checks say.
 
 The session token is the server's usual one (`TokenSigner`): ``sub`` is ``stx:<address>``,
 the same user id as the challenge flow's address sign-in, and the claim ``account_id`` carries
@@ -33,7 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..addresses import parse_stacks_address
@@ -45,6 +49,7 @@ from ..errors import (
     InvalidKeyError,
     InvalidRequestError,
     InvalidTokenError,
+    RateLimitedError,
 )
 from ..keys import parse_public_key
 from ..siws import (
@@ -54,7 +59,7 @@ from ..siws import (
     generate_nonce,
     nonce_binding,
 )
-from ..stores.base import Store
+from ..stores.base import Counter, Store
 from ..stores.nonces import AsyncNonceStoreBase, nonce_record, read_nonce_record
 from .service import SignInService
 
@@ -77,25 +82,79 @@ class StoreNonces(AsyncNonceStoreBase):
     ``put_new`` under ``siws:<nonce>`` issues (a live id is never overwritten), ``take``
     consumes atomically; the record is `authtokens.stores.nonces.nonce_record`. `issue` raises
     `IdCollisionError` if three fresh nonces are all live already (a broken random source).
+
+    `limited` gives a store for one request whose put or take also counts that request's
+    rate-limit counters in the same round trip (`Store.put_new_limited` /
+    `Store.take_limited`): over a limit it raises `RateLimitedError` and nothing is stored or
+    taken. ``counted`` tells whether its counters were counted (a malformed nonce is never
+    looked up, so its request is not counted there).
     """
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        counters: Sequence[Counter] = (),
+        on_store_error: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
         self.clock = self._clock = clock
+        self.counters = list(counters)
+        self.on_store_error = on_store_error
+        self.counted = False
+
+    def limited(
+        self,
+        counters: Sequence[Counter],
+        *,
+        on_store_error: Callable[[str], None] | None = None,
+    ) -> StoreNonces:
+        """This store for one request, counting ``counters`` with its one put or take."""
+        return StoreNonces(
+            self.store, clock=self._clock, counters=counters, on_store_error=on_store_error
+        )
+
+    def _failed(self, operation: str) -> None:
+        if self.on_store_error is not None:
+            self.on_store_error(operation)
 
     async def _put(self, binding: str, now: float, ttl: float) -> str:
         record = nonce_record(binding, now + ttl)
         for _ in range(3):
             nonce = generate_nonce()
             # The store keeps the record a little past its expiry; `consume` checks the time.
-            if await self.store.put_new(_PREFIX + nonce, record, ttl + 5):
+            if self.counters and not self.counted:
+                try:
+                    done = await self.store.put_new_limited(
+                        _PREFIX + nonce, record, ttl + 5, self.counters
+                    )
+                except Exception:
+                    self._failed("put_new_limited")
+                    raise
+                self.counted = True
+                SignInService._check(done)
+                stored = done.stored
+            else:  # no counters, or an id collision (never seen): the request was counted
+                stored = await self.store.put_new(_PREFIX + nonce, record, ttl + 5)
+            if stored:
                 return nonce
         raise IdCollisionError("could not store a fresh nonce three times in a row")
 
     async def _take(self, nonce: str) -> tuple[str, float] | None:
         if not _NONCE.fullmatch(nonce):
             return None
-        raw = await self.store.take(_PREFIX + nonce)
+        if self.counters:
+            try:
+                done = await self.store.take_limited(_PREFIX + nonce, self.counters)
+            except Exception:
+                self._failed("take_limited")
+                raise
+            self.counted = True
+            SignInService._check(done)  # over a limit nothing was taken
+            raw = done.record
+        else:
+            raw = await self.store.take(_PREFIX + nonce)
         if raw is None:
             return None
         try:
@@ -146,13 +205,17 @@ class SiwsEndpoints:
         chain_id = self._chain(body)
         address = self._address(body)
         limits = self.config.rate_limits
-        await self.service._limit(
+        checks = (
             ("siws-nonce-ip:" + ip, limits.challenge_ip),
             ("siws-nonce-key:" + nonce_binding(address, chain_id) + "@" + ip, limits.challenge_key),
         )
+        nonces = self.nonces.limited(
+            SignInService._counters(*checks), on_store_error=self.service.on_store_error
+        )
         now = self.service.clock()
         ttl = self.config.challenge_ttl
-        nonce = await self.nonces.issue(address, chain_id, ttl=ttl, now=now)
+        # One round trip: the rate limits, then (none over) the nonce stored.
+        nonce = await nonces.issue(address, chain_id, ttl=ttl, now=now)
         return {
             "nonce": nonce,
             "domain": self.config.domain,
@@ -176,14 +239,18 @@ class SiwsEndpoints:
             except InvalidKeyError:
                 raise InvalidRequestError("publicKey must be a hex secp256k1 key") from None
         limits = self.config.rate_limits
-        await self.service._limit(
+        checks = (
             ("siws-verify-ip:" + ip, limits.verify_ip),
             ("siws-verify-key:" + nonce_binding(address, chain_id) + "@" + ip, limits.verify_key),
+        )
+        # One round trip: the rate limits, then (none over) the nonce taken, before any check.
+        nonces = self.nonces.limited(
+            SignInService._counters(*checks), on_store_error=self.service.on_store_error
         )
         now = self.service.clock()
         try:
             signed_in = await averify_with_store(
-                self.nonces,
+                nonces,
                 message,
                 signature,
                 domain=self.config.domain,
@@ -194,7 +261,13 @@ class SiwsEndpoints:
                 now=now,
                 legacy_prefix=self.config.stacks_legacy_prefix,
             )
+        except RateLimitedError:
+            raise
         except InvalidTokenError as exc:
+            if not nonces.counted:
+                # Refused before its nonce was looked up (a malformed message or nonce): the
+                # request still counts, and over a limit the answer is 429 as before.
+                await self.service._limit(*checks)
             log.info("SIWS sign-in refused address=%s ip=%s: %s", address, ip, exc.code)
             raise
         subject = session_subject(signed_in.address)
