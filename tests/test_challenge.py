@@ -233,7 +233,10 @@ def test_wrong_key_and_tampered_signatures_refused() -> None:
     with pytest.raises(SignatureRejectedError):
         verify_secp256k1_digest(other, [digest], sig)
     _, key = secret, parse_client_key(secret.public_key.format(compressed=True).hex())
-    for bad in (sig[:-2], b"\x00" * 65, bytes([sig[0] ^ 1]) + sig[1:], b"\x30" + sig[1:]):
+    # r's first byte replaced by the DER SEQUENCE tag: when r already starts with 0x30 (1 draw
+    # in 256) that alone changes nothing, so its second byte is altered too.
+    tagged = b"\x30" + (sig[1:] if sig[0] != 0x30 else bytes([sig[1] ^ 1]) + sig[2:])
+    for bad in (sig[:-2], b"\x00" * 65, bytes([sig[0] ^ 1]) + sig[1:], tagged):
         with pytest.raises(SignatureRejectedError):
             verify_secp256k1_digest(key, [digest], bad)
 
