@@ -532,3 +532,10 @@ def test_check_times_raises_only_token_errors(payload: dict[str, Any]) -> None:
         check_times(payload, NOW, max_lifetime=86400)
     except InvalidTokenError:
         pass
+
+
+def test_the_suite_runs_hypothesis_without_a_deadline() -> None:
+    # tests/suite_settings.py, loaded by pytest's addopts: speed belongs to benchmarks/.
+    from hypothesis import settings
+
+    assert settings().deadline is None
