@@ -20,16 +20,10 @@ from ..errors import (
 from .message import (
     CHAIN_ADDRESS_VERSIONS,
     DEFAULT_MAX_AGE,
-    SiwsMessage,
     VerifiedSignIn,
     _parse,
 )
-from .verify import (
-    check_signature,
-    check_time_options,
-    fields_unchecked,
-    verified,
-)
+from .verify import Expected, check_time_options, verify_parsed
 
 # --- nonces and account ids -----------------------------------------------------------------------
 
@@ -191,10 +185,19 @@ def verify_with_store(
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     store.consume(message.nonce, message.address, message.chain_id, now=now_s)
-    return _finish(
-        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
-        now_s, leeway, max_age, legacy_prefix,
-    )  # fmt: skip
+    expected = Expected(
+        domain=domain,
+        nonce=None,
+        uri=uri,
+        scheme=scheme,
+        chain_id=chain_id,
+        address=address,
+        public_key=public_key,
+        leeway=leeway,
+        max_age=max_age,
+        legacy_prefix=legacy_prefix,
+    )
+    return verify_parsed(text, message, hash160, signature, expected, now_s)
 
 
 async def averify_with_store(
@@ -219,46 +222,16 @@ async def averify_with_store(
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
     await store.consume(message.nonce, message.address, message.chain_id, now=now_s)
-    return _finish(
-        text, message, hash160, signature, domain, uri, scheme, chain_id, address, public_key,
-        now_s, leeway, max_age, legacy_prefix,
-    )  # fmt: skip
-
-
-def _finish(
-    text: str,
-    message: SiwsMessage,
-    hash160: bytes,
-    signature: str,
-    domain: str,
-    uri: str | None,
-    scheme: str | None,
-    chain_id: int | None,
-    address: str | None,
-    public_key: str | None,
-    now: float,
-    leeway: float,
-    max_age: float | None,
-    legacy_prefix: bool,
-) -> VerifiedSignIn:
-    fields_unchecked(
-        message,
+    expected = Expected(
         domain=domain,
         nonce=None,
         uri=uri,
         scheme=scheme,
         chain_id=chain_id,
         address=address,
-        now=now,
+        public_key=public_key,
         leeway=leeway,
         max_age=max_age,
-    )
-    key = check_signature(
-        text,
-        message,
-        signature,
-        public_key=public_key,
         legacy_prefix=legacy_prefix,
-        hash160=hash160,
     )
-    return verified(message, key)
+    return verify_parsed(text, message, hash160, signature, expected, now_s)

@@ -347,24 +347,66 @@ def verify_message(
     check_time_options(leeway, max_age)
     now_s = resolve_now(now)
     message, hash160 = _parse(text)
-    fields_unchecked(
-        message,
+    expected = Expected(
         domain=domain,
         nonce=nonce,
         uri=uri,
         scheme=scheme,
         chain_id=chain_id,
         address=address,
-        now=now_s,
+        public_key=public_key,
         leeway=leeway,
         max_age=max_age,
+        legacy_prefix=legacy_prefix,
+    )
+    return verify_parsed(text, message, hash160, signature, expected, now_s)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Expected:
+    """What the backend expects of a message: the verifiers' keyword arguments, gathered once
+    (``nonce=None``: a nonce store has already taken it)."""
+
+    domain: str
+    nonce: str | None
+    uri: str | None
+    scheme: str | None
+    chain_id: int | None
+    address: str | None
+    public_key: str | None
+    leeway: float
+    max_age: float | None
+    legacy_prefix: bool
+
+
+def verify_parsed(
+    text: str,
+    message: SiwsMessage,
+    hash160: bytes,
+    signature: str,
+    expected: Expected,
+    now: float,
+) -> VerifiedSignIn:
+    """The verifiers' common end: every field check, then the signature (``leeway`` and
+    ``max_age`` already validated by the caller)."""
+    fields_unchecked(
+        message,
+        domain=expected.domain,
+        nonce=expected.nonce,
+        uri=expected.uri,
+        scheme=expected.scheme,
+        chain_id=expected.chain_id,
+        address=expected.address,
+        now=now,
+        leeway=expected.leeway,
+        max_age=expected.max_age,
     )
     key = check_signature(
         text,
         message,
         signature,
-        public_key=public_key,
-        legacy_prefix=legacy_prefix,
+        public_key=expected.public_key,
+        legacy_prefix=expected.legacy_prefix,
         hash160=hash160,
     )
     return verified(message, key)
