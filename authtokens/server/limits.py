@@ -15,7 +15,7 @@ So the guard sits in uvicorn's protocol objects, the first code that runs for a 
   connections below the process's open-file limit, so that a flood from many addresses makes
   the server refuse connections cheaply instead of failing ``accept()`` (and store files) with
   EMFILE and logging every failure.
-- `guarded_protocols` returns subclasses of uvicorn's h11 and websockets-sansio protocols that
+- `guarded_protocols` returns subclasses of uvicorn's httptools and websockets-sansio protocols that
   consult the guard and enforce two read deadlines: a request's headers must be complete within
   ``header_timeout`` of the connection opening (or of the previous response), and its body within
   ``body_timeout`` of the headers. A connection that misses one is answered 408 (headers) or
@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ..errors import InvalidArgumentError
 
@@ -285,8 +285,7 @@ def guarded_protocols(
     guard: ConnectionGuard,
 ) -> tuple[type[asyncio.Protocol], type[asyncio.Protocol]]:
     """uvicorn ``http`` and ``ws`` protocol classes that enforce ``guard`` (module doc)."""
-    import h11
-    from uvicorn.protocols.http.h11_impl import H11Protocol
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
     limits = guard.limits
@@ -304,9 +303,9 @@ def guarded_protocols(
                 self._counted_ws = True
                 return
             self._refused = True
-            assert isinstance(transport, asyncio.WriteTransport)
-            transport.write(_REFUSED_WS)
-            transport.close()
+            stream = cast(asyncio.Transport, transport)  # uvloop's is not a registered subclass
+            stream.write(_REFUSED_WS)
+            stream.close()
 
         def data_received(self, data: bytes) -> None:
             if not self._refused:
@@ -325,7 +324,7 @@ def guarded_protocols(
                 guard.release_ws(self._key)
             super().connection_lost(exc)
 
-    class GuardedH11Protocol(H11Protocol):
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
         _key = ""
         _refused = False
         _handed_over = False
@@ -366,35 +365,31 @@ def guarded_protocols(
             if self.transport.is_closing():
                 return
             guard.timed_out.event(f"{self._key} ({self._phase})")
-            if self._phase == "headers" and self.conn.our_state is h11.IDLE:
+            if self._phase == "headers" and (self.cycle is None or self.cycle.response_complete):
                 self.transport.write(_TIMED_OUT)
             self.transport.close()
 
-        def _track(self) -> None:
-            state = self.conn.their_state
-            if state is h11.SEND_BODY:
-                if self._phase != "body":
-                    self._arm("body")
-            elif state is not h11.IDLE:
-                self._disarm()  # the request is read (or the connection is done)
-
-        def handle_events(self) -> None:
+        def on_headers_complete(self) -> None:
             cycle = self.cycle
-            super().handle_events()
-            if not self._handed_over:
-                self._track()
-                if self.cycle is not None and self.cycle is not cycle:
-                    # A new request: its app task has not run yet.
-                    self.cycle.transport = _HeadWithBody(self.transport, self.loop)  # type: ignore[assignment]
+            super().on_headers_complete()
+            if self.cycle is not cycle:
+                # A new request: its app task has not run yet.
+                self.cycle.transport = _HeadWithBody(self.transport, self.loop)  # type: ignore[assignment]
+                self._arm("body")
 
-        def handle_websocket_upgrade(self, event: h11.Request) -> None:
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            if not self._handed_over:
+                self._disarm()  # the request is read
+
+        def handle_websocket_upgrade(self) -> None:
             self._disarm()
             self._handed_over = True
-            super().handle_websocket_upgrade(event)
+            super().handle_websocket_upgrade()
 
         def on_response_complete(self) -> None:
-            if not self._handed_over:
+            if not (self._handed_over or self.pipeline or self.transport.is_closing()):
                 self._arm("headers")  # for the next request on this connection
             super().on_response_complete()
 
-    return GuardedH11Protocol, GuardedWebSocketProtocol
+    return GuardedHttpToolsProtocol, GuardedWebSocketProtocol
