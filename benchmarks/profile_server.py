@@ -56,6 +56,7 @@ STEPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("stores/redis.py", "put_new_limited"),
             ("stores/redis.py", "take_limited"),
             ("stores/redis.py", "_send"),
+            ("stores/sqlite.py", "_flush"),
             ("stores/sqlite.py", "take"),
             ("stores/sqlite.py", "record_user"),
             ("stores/sqlite.py", "issue"),

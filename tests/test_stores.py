@@ -328,3 +328,61 @@ def test_redis_batch_failure_reaches_every_caller(tmp_path: Path) -> None:
 
     results = asyncio.run(run())
     assert all(isinstance(r, Exception) for r in results), results
+
+
+def test_sqlite_group_commit_one_failure_is_undone_alone(tmp_path: Path) -> None:
+    """Calls made in one event-loop turn commit together; one that raises mid-way gets its
+    exception and leaves nothing behind, the others commit."""
+    from authtokens.stores.sqlite import SqliteStore
+
+    class Failing(SqliteStore):
+        def _put_new(self, challenge_id: str, record: bytes, ttl: float) -> bool:
+            stored = super()._put_new(challenge_id, record, ttl)
+            if challenge_id == "bad":
+                raise sqlite3.IntegrityError("refused after writing")
+            return stored
+
+    async def run() -> tuple[list[object], list[object]]:
+        store = Failing(str(tmp_path / "auth.db"))
+        await store.open()
+        try:
+            ids = ["a", "bad", "b"]
+            done = await asyncio.gather(
+                *(store.put_new_limited(i, _record("k"), 30, [("ip", 60, 9)]) for i in ids),
+                return_exceptions=True,
+            )
+            taken = await asyncio.gather(*(store.take(i) for i in ids))
+            return done, list(taken)
+        finally:
+            await store.close()
+
+    done, taken = asyncio.run(run())
+    assert isinstance(done[1], sqlite3.IntegrityError)
+    assert done[0] == Limited([1], stored=True)
+    assert done[2] == Limited([2], stored=True)  # the failed call's counter hit was undone too
+    assert taken == [_record("k"), None, _record("k")]
+
+
+def test_sqlite_group_commit_batches_concurrent_calls(tmp_path: Path) -> None:
+    """Fifty calls made in one event-loop turn run as one group: one transaction, not fifty."""
+    from authtokens.stores.sqlite import SqliteStore
+
+    groups: list[int] = []
+
+    class Counting(SqliteStore):
+        def _commit(self, db: sqlite3.Connection, batch: list[object]) -> list[object]:  # type: ignore[override]
+            groups.append(len(batch))
+            return super()._commit(db, batch)  # type: ignore[arg-type]
+
+    async def run() -> list[bool]:
+        store = Counting(str(tmp_path / "auth.db"))
+        await store.open()
+        try:
+            return list(
+                await asyncio.gather(*(store.put_new(f"c{i}", b"r", 30) for i in range(50)))
+            )
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) == [True] * 50
+    assert groups == [50]
