@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from server_helpers import redis_server
@@ -342,7 +343,7 @@ def test_sqlite_group_commit_one_failure_is_undone_alone(tmp_path: Path) -> None
                 raise sqlite3.IntegrityError("refused after writing")
             return stored
 
-    async def run() -> tuple[list[object], list[object]]:
+    async def run() -> tuple[list[Limited | BaseException], list[bytes | None]]:
         store = Failing(str(tmp_path / "auth.db"))
         await store.open()
         try:
@@ -370,9 +371,9 @@ def test_sqlite_group_commit_batches_concurrent_calls(tmp_path: Path) -> None:
     groups: list[int] = []
 
     class Counting(SqliteStore):
-        def _commit(self, db: sqlite3.Connection, batch: list[object]) -> list[object]:  # type: ignore[override]
+        def _commit(self, db: sqlite3.Connection, batch: list[Any]) -> list[tuple[bool, Any]]:
             groups.append(len(batch))
-            return super()._commit(db, batch)  # type: ignore[arg-type]
+            return super()._commit(db, batch)
 
     async def run() -> list[bool]:
         store = Counting(str(tmp_path / "auth.db"))
