@@ -27,7 +27,7 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 StoreFactory = Callable[[], Store]
 
 
-@pytest.fixture(params=["memory", "sqlite", "redis"])
+@pytest.fixture(params=["memory", "sqlite", "redis", "redis-py"])
 def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     if request.param == "memory":
         shared = MemoryStore()
@@ -40,7 +40,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     def redis_store() -> Store:
         from authtokens.stores.redis import RedisStore
 
-        return RedisStore(url, prefix=prefix)
+        return RedisStore(url, prefix=prefix, lane=request.param == "redis")
 
     return redis_store
 
@@ -387,3 +387,111 @@ def test_sqlite_group_commit_batches_concurrent_calls(tmp_path: Path) -> None:
 
     assert asyncio.run(run()) == [True] * 50
     assert groups == [50]
+
+
+def _lane_open(store: object) -> bool:
+    lane = getattr(store, "_lane", None)
+    return lane is not None and bool(lane.open)
+
+
+def test_redis_lane_hands_each_reply_to_its_caller(redis_url: str) -> None:
+    """Twenty calls written together on the lane: each gets its own counter's value."""
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> list[list[int]]:
+        store = RedisStore(redis_url, prefix="order:")
+        await store.open()
+        try:
+            assert _lane_open(store)
+            for i in range(20):
+                for _ in range(i):
+                    await store.hit([(f"n{i}", 60)])
+            return list(await asyncio.gather(*(store.hit([(f"n{i}", 60)]) for i in range(20))))
+        finally:
+            await store.close()
+
+    assert asyncio.run(run()) == [[i + 1] for i in range(20)]
+
+
+def test_redis_lane_lost_then_back(redis_url: str) -> None:
+    """Redis drops the lane: the calls go through redis-py meanwhile, and a new lane opens."""
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> None:
+        store = RedisStore(redis_url, prefix="lost:")
+        await store.open()
+        try:
+            first = store._lane
+            assert first is not None
+            await store.redis.execute_command("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+            for _ in range(100):
+                if not first.open:
+                    break
+                await asyncio.sleep(0.01)
+            assert not first.open
+            assert (await store.record_user("k", "ed25519")).sign_ins == 1  # through redis-py
+            await asyncio.sleep(1.05)  # reconnection is tried at most once a second
+            assert (await store.record_user("k", "ed25519")).sign_ins == 2
+            for _ in range(100):
+                if _lane_open(store):
+                    break
+                await asyncio.sleep(0.01)
+            assert _lane_open(store)
+            assert store._lane is not first
+            assert (await store.record_user("k", "ed25519")).sign_ins == 3  # on the new lane
+        finally:
+            await store.close()
+
+    asyncio.run(run())
+
+
+def test_redis_lane_does_not_wait_forever(tmp_path: Path) -> None:
+    """A Redis that stops answering: the waiting calls fail after ``reply_timeout``."""
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> BaseException | None:
+        with redis_server(tmp_path) as url:
+            store = RedisStore(url, reply_timeout=0.3)
+            await store.open()
+            try:
+                await store.hit([("warm", 60)])
+                await store.redis.execute_command("CLIENT", "PAUSE", "3000", "ALL")
+                try:
+                    await asyncio.wait_for(store.hit([("paused", 60)]), 2.5)
+                except Exception as exc:
+                    return exc
+                return None
+            finally:
+                await store.close()
+
+    assert isinstance(asyncio.run(run()), RedisConnectionError)
+
+
+def test_redis_lane_authenticates_and_selects_the_database(tmp_path: Path) -> None:
+    from redis import asyncio as aioredis
+    from redis.exceptions import RedisError
+
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> None:
+        with redis_server(tmp_path) as url:
+            admin = aioredis.from_url(url)
+            await admin.config_set("requirepass", "s3cret")
+            await admin.aclose()
+            authed = url.replace("redis://", "redis://:s3cret@").rsplit("/", 1)[0] + "/3"
+            store = RedisStore(authed, prefix="auth:")
+            await store.open()
+            try:
+                assert _lane_open(store)
+                await store.hit([("c", 60)])
+                keys = await store.redis.keys("auth:rl:*")
+                assert len(keys) == 1  # written by the lane, read by redis-py in db 3
+            finally:
+                await store.close()
+            wrong = RedisStore(url.replace("redis://", "redis://:nope@"))
+            with pytest.raises(RedisError):
+                await wrong.open()
+
+    asyncio.run(run())
