@@ -11,13 +11,14 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -41,6 +42,8 @@ ORIGIN = "http://localhost:3000"
 DOMAIN = "localhost:3001"
 URI = "http://localhost:3001"
 API_SECRET = b"\x01" * 24
+
+T = TypeVar("T")
 
 
 # --- client-side signing, from the protocol description --------------------------------------
@@ -136,10 +139,41 @@ NO_LIMITS = RateLimits.parse("challenge-ip=0/1,challenge-key=0/1,verify-ip=0/1,v
 
 
 def free_port() -> int:
+    """A port free on 127.0.0.1 now; another process may bind it before our server does, so
+    start servers through `on_free_port`, which retries then."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port: int = s.getsockname()[1]
         return port
+
+
+class PortTaken(RuntimeError):
+    """The server exited at start-up because its port was taken (EADDRINUSE)."""
+
+
+def port_taken(output: str) -> bool:
+    """Whether a server's output says it could not bind its port (uvicorn and redis-server:
+    "address already in use"; Django's runserver: "That port is already in use.")."""
+    text = output.lower()
+    return any(s in text for s in ("address already in use", "port is already in use", "errno 98"))
+
+
+@contextmanager
+def on_free_port(
+    start: Callable[[int], AbstractContextManager[T]], attempts: int = 5
+) -> Iterator[T]:
+    """``start(port)`` entered on a `free_port`; on a new port when it raises `PortTaken` (the
+    port was bound by another process between `free_port` and the server's bind), at most
+    ``attempts`` times."""
+    with ExitStack() as stack:
+        for attempt in range(1, attempts + 1):
+            try:
+                value = stack.enter_context(start(free_port()))
+                break
+            except PortTaken as e:
+                if attempt == attempts:
+                    raise PortTaken(f"the port was taken on each of {attempts} attempts") from e
+        yield value
 
 
 def wait_http(url: str, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None) -> None:
@@ -169,13 +203,19 @@ def running_process(
 ) -> Iterator[subprocess.Popen[bytes]]:
     """``argv`` started in ``cwd`` (its output in ``log``), from when ``health`` answers 200
     until the block ends; then terminated (killed if it has not exited 10 s later). Yields
-    the process."""
+    the process. Raises `PortTaken` if it exits saying its port is in use."""
     with log.open("wb") as out:
         proc = subprocess.Popen(
             argv, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env, preexec_fn=preexec_fn
         )
         try:
-            wait_http(health, timeout, proc)
+            try:
+                wait_http(health, timeout, proc)
+            except RuntimeError:  # it exited
+                if port_taken(output := log.read_text(errors="replace")):
+                    log.unlink()  # a retry on another port logs afresh
+                    raise PortTaken(output[-2000:]) from None
+                raise
             yield proc
         finally:
             proc.terminate()
@@ -184,6 +224,39 @@ def running_process(
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@contextmanager
+def running_server(
+    argv: Callable[[int], list[str]],
+    *,
+    cwd: Path,
+    log: Callable[[int], Path],
+    health: str,
+    env: dict[str, str],
+    timeout: float = 15.0,
+    preexec_fn: Callable[[], None] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`running_process` of ``argv(port)`` (logging to ``log(port)``, answering 200 on the
+    path ``health``) on a free port of 127.0.0.1, through `on_free_port`; yields its base URL
+    and the process."""
+
+    @contextmanager
+    def start(port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+        base = f"http://127.0.0.1:{port}"
+        with running_process(
+            argv(port),
+            cwd=cwd,
+            log=log(port),
+            health=base + health,
+            env=env,
+            timeout=timeout,
+            preexec_fn=preexec_fn,
+        ) as proc:
+            yield base, proc
+
+    with on_free_port(start) as served:
+        yield served
 
 
 @contextmanager
@@ -199,7 +272,6 @@ def server_process(
     ``nofile`` lowers the server's open-file limit (``ulimit -n``); ``started`` receives the
     process (to signal it).
     """
-    port = free_port()
 
     def limit_files() -> None:
         if nofile is not None:
@@ -210,34 +282,36 @@ def server_process(
 
     # Key files default to the per-user state directory: keep them in the test's directory.
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(workdir)}
-    argv = [
-        sys.executable,
-        "-m",
-        "authtokens.server",
-        "serve",
-        "--port",
-        str(port),
-        "--store",
-        store,
-        "--allowed-origin",
-        ORIGIN,
-        "--domain",
-        DOMAIN,
-        "--uri",
-        URI,
-        "--log-level",
-        "warning",
-        *extra,
-    ]
-    base = f"http://127.0.0.1:{port}"
-    with running_process(
+
+    def argv(port: int) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "authtokens.server",
+            "serve",
+            "--port",
+            str(port),
+            "--store",
+            store,
+            "--allowed-origin",
+            ORIGIN,
+            "--domain",
+            DOMAIN,
+            "--uri",
+            URI,
+            "--log-level",
+            "warning",
+            *extra,
+        ]
+
+    with running_server(
         argv,
         cwd=workdir,
-        log=workdir / f"server-{port}.log",
-        health=base + "/healthz",
+        log=lambda port: workdir / f"server-{port}.log",
+        health="/healthz",
         env=env,
         preexec_fn=limit_files if nofile is not None else None,
-    ) as proc:
+    ) as (base, proc):
         if started is not None:
             started.append(proc)
         yield base
@@ -269,46 +343,57 @@ def redis_binary() -> str:
 def redis_server(
     workdir: Path, *, persistent: bool = False, port: int | None = None
 ) -> Iterator[str]:
-    """A redis-server on 127.0.0.1 with its files in ``workdir``; yields its URL."""
+    """A redis-server on 127.0.0.1 with its files in ``workdir``; yields its URL. On a free port
+    unless ``port`` is given (to restart on the same one)."""
     binary = redis_binary()
-    port = port or free_port()
     persistence = (
         ["--appendonly", "yes", "--appendfsync", "always"] if persistent else ["--appendonly", "no"]
     )
-    proc = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(workdir),
-            "--save",
-            "",
-            *persistence,
-            "--daemonize",
-            "no",
-            "--protected-mode",
-            "yes",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 10
-        while True:
+
+    @contextmanager
+    def start(port: int) -> Iterator[str]:
+        with tempfile.TemporaryFile() as log:
+            proc = subprocess.Popen(
+                [
+                    binary,
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    str(workdir),
+                    "--save",
+                    "",
+                    *persistence,
+                    "--daemonize",
+                    "no",
+                    "--protected-mode",
+                    "yes",
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
             try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or proc.poll() is not None:
-                raise RuntimeError("redis-server did not start")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+                deadline = time.monotonic() + 10
+                while True:
+                    try:
+                        with socket.create_connection(("127.0.0.1", port), timeout=0.5) as s:
+                            s.sendall(b"PING\r\n")
+                            if s.recv(16).startswith(b"+PONG"):
+                                break
+                    except OSError:
+                        pass
+                    if proc.poll() is not None:
+                        log.seek(0)
+                        if port_taken(output := log.read().decode(errors="replace")):
+                            raise PortTaken(output[-2000:])
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise RuntimeError("redis-server did not start")
+                    time.sleep(0.05)
+                yield f"redis://127.0.0.1:{port}/0"
+            finally:
+                proc.terminate()
+                proc.wait(10)
+
+    with start(port) if port else on_free_port(start) as url:
+        yield url

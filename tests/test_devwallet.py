@@ -10,7 +10,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import pytest
 with warnings.catch_warnings():  # Starlette 1.x nudges towards httpx2; httpx is what we ship
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
+
+from server_helpers import running_server
 
 from authtokens import decode_auth_response, generate_transit_key, jwt, make_auth_request
 from authtokens.auth_request import AuthRequest
@@ -402,40 +403,31 @@ def test_cli_wallet_refuses_a_bad_key_file(
     assert "no mnemonic" in capsys.readouterr().err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @contextlib.contextmanager
 def _serve(tmp_path: Path, *flags: str) -> Iterator[tuple[str, list[str]]]:
     """``authtokens wallet`` in a subprocess on a free loopback port; yields its base URL and,
-    after exit, its stderr lines (in the list)."""
-    port = _free_port()
+    after exit, its output lines (in the list)."""
     key_file = tmp_path / "k.json"
-    command = [sys.executable, "-m", "authtokens", "wallet", "--port", str(port)]
-    command += ["--key-file", str(key_file), "--no-manifest", *flags]
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    base = f"http://127.0.0.1:{port}"
+
+    def command(port: int) -> list[str]:
+        command = [sys.executable, "-m", "authtokens", "wallet", "--port", str(port)]
+        return [*command, "--key-file", str(key_file), "--no-manifest", *flags]
+
+    log = tmp_path / "wallet.log"
     stderr: list[str] = []
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2) as r:  # noqa: S310
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert process.poll() is None, "the dev wallet exited"
-                assert time.monotonic() < deadline, "the dev wallet did not start"
-                time.sleep(0.1)
-        yield base, stderr
+        with running_server(
+            command,
+            cwd=Path.cwd(),
+            log=lambda _: log,
+            health="/healthz",
+            env=dict(os.environ),
+            timeout=20,
+        ) as (base, _):
+            yield base, stderr
     finally:
-        process.terminate()
-        _, err = process.communicate(timeout=20)
-        stderr.extend(err.splitlines())
+        if log.exists():
+            stderr.extend(log.read_text(encoding="utf-8").splitlines())
 
 
 def test_cli_wallet_serves_on_loopback_and_warns(tmp_path: Path) -> None:

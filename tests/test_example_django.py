@@ -24,7 +24,7 @@ from integration_helpers import (
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import free_port, running_process
+from server_helpers import running_server
 
 pytest.importorskip("django")
 
@@ -34,7 +34,6 @@ MANAGE = ROOT / "examples" / "django_app" / "manage.py"
 
 @pytest.fixture
 def example(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_NONCE_STORE", "AUTH_DEV_PROVIDER"):
         env.pop(name, None)
@@ -47,15 +46,14 @@ def example(tmp_path: Path) -> Iterator[str]:
         capture_output=True,
         timeout=120,
     )
-    base = f"http://127.0.0.1:{port}"
-    with running_process(
-        [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
+    with running_server(
+        lambda port: [sys.executable, str(MANAGE), "runserver", f"127.0.0.1:{port}", "--noreload"],
         cwd=tmp_path,
-        log=tmp_path / "server.log",
-        health=base + "/healthz",
+        log=lambda _: tmp_path / "server.log",
+        health="/healthz",
         env=env,
         timeout=30,
-    ):
+    ) as (base, _):
         yield base
     assert (tmp_path / "authtokens-django.sqlite3").exists()
 

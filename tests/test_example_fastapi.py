@@ -7,7 +7,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -23,37 +23,37 @@ from integration_helpers import (
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import free_port, running_process
+from server_helpers import running_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def running(
-    argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
-    """A process of ours on 127.0.0.1, until the block ends."""
-    log = workdir / f"{Path(argv[1]).stem}.log"
-    return running_process(argv, cwd=workdir, log=log, health=health, env=env or dict(os.environ))
+    argv: Callable[[int], list[str]], workdir: Path, health: str, env: dict[str, str]
+) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """A process of ours on a free port of 127.0.0.1, until the block ends."""
+    log = workdir / f"{Path(argv(0)[1]).stem}.log"
+    return running_server(argv, cwd=workdir, log=lambda _: log, health=health, env=env)
 
 
 def start_example(
     workdir: Path, authenticator: str
-) -> tuple[str, AbstractContextManager[subprocess.Popen[bytes]]]:
-    port = free_port()
+) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE", "AUTH_DEV_PROVIDER"):
         env.pop(name, None)
     env["AUTH_AUTHENTICATOR"] = authenticator
     script = str(ROOT / "examples" / "fastapi_app.py")
-    base = f"http://127.0.0.1:{port}"
-    argv = [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)]
-    return base, running(argv, workdir, base + "/healthz", env)
+
+    def argv(port: int) -> list[str]:
+        return [sys.executable, script, "--host", "127.0.0.1", "--port", str(port)]
+
+    return running(argv, workdir, "/healthz", env)
 
 
 @pytest.fixture
 def example(tmp_path: Path) -> Iterator[str]:
-    base, process = start_example(tmp_path, "http://127.0.0.1:8800/auth")
-    with process:
+    with start_example(tmp_path, "http://127.0.0.1:8800/auth") as (base, _):
         yield base
     assert (tmp_path / "authtokens-fastapi.db").exists()  # state on disk, in the cwd
 
@@ -127,15 +127,15 @@ def test_example_signs_in_what_the_reference_signed(example: str) -> None:
 
 def test_example_with_the_dev_wallet(tmp_path: Path) -> None:
     """The legacy link, followed through `authtokens wallet --auto-approve` and back."""
-    wallet_port = free_port()
-    wallet = f"http://127.0.0.1:{wallet_port}"
-    argv = [sys.executable, "-m", "authtokens", "wallet", "--auto-approve"]
-    argv += ["--port", str(wallet_port), "--key-file", str(tmp_path / "wallet.json")]
+
+    def argv(port: int) -> list[str]:
+        argv = [sys.executable, "-m", "authtokens", "wallet", "--auto-approve"]
+        return [*argv, "--port", str(port), "--key-file", str(tmp_path / "wallet.json")]
+
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    base, app = start_example(tmp_path, wallet + "/auth")
     with (
-        running(argv, tmp_path, wallet + "/provider.js", env),
-        app,
+        running(argv, tmp_path, "/provider.js", env) as (wallet, _),
+        start_example(tmp_path, wallet + "/auth") as (base, _),
         httpx.Client(base_url=base, follow_redirects=True) as browser,
     ):
         home = browser.get("/auth/stacks/login", params={"next": "/"})

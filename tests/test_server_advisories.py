@@ -25,7 +25,6 @@ import pytest
 from server_helpers import (
     REPO,
     ed25519_key,
-    free_port,
     make_app,
     server_process,
     signing_key,
@@ -325,11 +324,11 @@ def test_keep_alive_connection_survives_a_500() -> None:
         async def take_limited(self, challenge_id: str, *args: Any, **kwargs: Any) -> Limited:
             raise RuntimeError("store fault")
 
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(make_app(store=Failing()), host="127.0.0.1", port=port, log_level="critical")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = uvicorn.Server(uvicorn.Config(make_app(store=Failing()), log_level="critical"))
+    listener = socket.socket()  # bound here, handed to uvicorn: no port to lose meanwhile
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
     thread.start()
     try:
         wait_http(f"http://127.0.0.1:{port}/livez")
@@ -351,6 +350,7 @@ def test_keep_alive_connection_survives_a_500() -> None:
     finally:
         server.should_exit = True
         thread.join(10)
+        listener.close()
 
 
 def test_two_servers_with_different_domains_on_one_store(tmp_path: Path) -> None:
@@ -363,7 +363,7 @@ def test_two_servers_with_different_domains_on_one_store(tmp_path: Path) -> None
         "authtokens.server",
         "serve",
         "--port",
-        str(free_port()),
+        "0",  # refused before it binds
         "--store",
         "sqlite:///auth.db",
         "--domain",

@@ -7,14 +7,14 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from server_helpers import REPO, free_port, running_process
+from server_helpers import REPO, running_server
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -38,13 +38,16 @@ def static_site(folder: Path) -> Iterator[str]:
 
 
 def process(
-    argv: list[str], workdir: Path, health: str, env: dict[str, str] | None = None
-) -> AbstractContextManager[subprocess.Popen[bytes]]:
-    """One of our programs on 127.0.0.1 (its log in ``workdir``) until the block ends."""
-    return running_process(
+    argv: Callable[[int], list[str]], workdir: Path, health: str, env: dict[str, str] | None = None
+) -> AbstractContextManager[tuple[str, subprocess.Popen[bytes]]]:
+    """One of our programs on a free port of 127.0.0.1 (its log in ``workdir``) until the block
+    ends; yields its base URL and the process."""
+    return running_server(
         argv,
         cwd=workdir,
-        log=workdir / f"{Path(argv[1]).stem}-{os.getpid()}-{len(argv)}.log",
+        log=lambda port: (
+            workdir / f"{Path(argv(port)[1]).stem}-{os.getpid()}-{len(argv(port))}.log"
+        ),
         health=health,
         env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
     )
@@ -62,17 +65,19 @@ class Apps:
 def example_with_wallet(workdir: Path, *wallet_flags: str) -> Iterator[Apps]:
     """``examples/fastapi_app.py`` wired to ``authtokens wallet`` (its authenticator and its
     SIP-030 provider script), both started as a newcomer starts them."""
-    app_port, wallet_port = free_port(), free_port()
-    app, wallet = f"http://127.0.0.1:{app_port}", f"http://127.0.0.1:{wallet_port}"
-    wallet_argv = [sys.executable, "-m", "authtokens", "wallet", "--port", str(wallet_port)]
-    wallet_argv += ["--key-file", str(workdir / "wallet.json"), "--no-manifest", *wallet_flags]
-    app_argv = [sys.executable, str(REPO / "examples" / "fastapi_app.py")]
-    app_argv += ["--host", "127.0.0.1", "--port", str(app_port)]
-    app_env = {"AUTH_AUTHENTICATOR": wallet + "/auth", "AUTH_DEV_PROVIDER": wallet + "/provider.js"}
-    for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE"):
-        app_env[name] = ""
-    with (
-        process(wallet_argv, workdir, wallet + "/healthz"),
-        process(app_argv, workdir, app + "/healthz", app_env),
-    ):
-        yield Apps(app, wallet)
+
+    def wallet_argv(port: int) -> list[str]:
+        argv = [sys.executable, "-m", "authtokens", "wallet", "--port", str(port)]
+        return [*argv, "--key-file", str(workdir / "wallet.json"), "--no-manifest", *wallet_flags]
+
+    def app_argv(port: int) -> list[str]:
+        argv = [sys.executable, str(REPO / "examples" / "fastapi_app.py")]
+        return [*argv, "--host", "127.0.0.1", "--port", str(port)]
+
+    with process(wallet_argv, workdir, "/healthz") as (wallet, _):
+        app_env = {"AUTH_AUTHENTICATOR": wallet + "/auth"}
+        app_env["AUTH_DEV_PROVIDER"] = wallet + "/provider.js"
+        for name in ("AUTH_DOMAIN", "AUTH_URI", "AUTH_STORE"):
+            app_env[name] = ""
+        with process(app_argv, workdir, "/healthz", app_env) as (app, _):
+            yield Apps(app, wallet)
