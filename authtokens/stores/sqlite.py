@@ -11,17 +11,17 @@ takers, in any process, gets the row. The combined steps (`SqliteStore.put_new_l
 `SqliteStore.take_limited`: rate-limit counters and the challenge) either all happen or none.
 
 `SqliteStore` commits in groups: the operations its callers start during one event-loop turn
-are queued and run at the end of the turn in one ``BEGIN IMMEDIATE`` transaction, each in its
-own savepoint (an operation that fails is undone alone and its caller gets the exception), and
-each caller is answered once the one ``COMMIT`` is done. Under load that is one commit (the
-dearest part of a small write) for many sign-ins instead of one per store call; with one caller
-it is exactly the transaction that caller would have run. The group first runs on the event
-loop's thread on a connection with no busy timeout: uncontended, it takes tens of microseconds,
-less than handing it to a thread and back. If another connection holds the write lock
-(SQLITE_BUSY, nothing was done), the group is rolled back and retried on a dedicated worker
-thread with its own connection and a ``busy_timeout``, so the event loop never waits on another
-process's lock. WAL checkpoints (the only fsyncs) and purges of expired rows also run on the
-worker thread.
+are queued and run at the end of the turn in one ``BEGIN IMMEDIATE`` transaction, and each
+caller is answered once the one ``COMMIT`` is done. If an operation raises, the group is undone
+and run again with a savepoint each, so that only the one that failed is undone and only its
+caller gets the exception. Under load that is one commit (the dearest part of a small write)
+for many sign-ins instead of one per store call; with one caller it is exactly the transaction
+that caller would have run. The group first runs on the event loop's thread on a connection
+with no busy timeout: uncontended, it takes tens of microseconds, less than handing it to a
+thread and back. If another connection holds the write lock (SQLITE_BUSY, nothing was done),
+the group is rolled back and retried on a dedicated worker thread with its own connection and a
+``busy_timeout``, so the event loop never waits on another process's lock. WAL checkpoints
+(the only fsyncs) and purges of expired rows also run on the worker thread.
 """
 
 from __future__ import annotations
@@ -191,29 +191,40 @@ class SqliteStore:
         return self._commit(self._slow, batch)
 
     def _commit(self, db: sqlite3.Connection, batch: list[_Queued]) -> list[tuple[bool, Any]]:
-        """Every queued operation in one ``BEGIN IMMEDIATE`` transaction, each in its own
-        savepoint (one that raises is undone alone); SQLITE_BUSY at the start: nothing done."""
+        """Every queued operation in one ``BEGIN IMMEDIATE`` transaction; SQLITE_BUSY at the
+        start: nothing done. If one raises, the group is undone and run again with a savepoint
+        per operation, so that only the one that failed is undone (and only its caller gets the
+        exception): savepoints cost two statements each, paid only on that rare path."""
         self._local.db = db
         db.execute("BEGIN IMMEDIATE")
-        outcomes: list[tuple[bool, Any]] = []
         try:
-            if len(batch) == 1:
-                fn, args, _ = batch[0]
-                outcomes.append((True, fn(*args)))
-            else:
-                for fn, args, _ in batch:
-                    db.execute("SAVEPOINT op")
-                    try:
-                        outcomes.append((True, fn(*args)))
-                    except Exception as exc:  # handed to its caller
-                        db.execute("ROLLBACK TO op")
-                        outcomes.append((False, exc))
-                    db.execute("RELEASE op")
+            if len(batch) > 1:
+                db.execute("SAVEPOINT whole")
+            try:
+                outcomes: list[tuple[bool, Any]] = [(True, fn(*args)) for fn, args, _ in batch]
+            except Exception:
+                if len(batch) == 1:
+                    raise
+                db.execute("ROLLBACK TO whole")
+                outcomes = self._one_by_one(db, batch)
             db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
+        return outcomes
+
+    @staticmethod
+    def _one_by_one(db: sqlite3.Connection, batch: list[_Queued]) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        for fn, args, _ in batch:
+            db.execute("SAVEPOINT op")
+            try:
+                outcomes.append((True, fn(*args)))
+            except Exception as exc:  # handed to its caller
+                db.execute("ROLLBACK TO op")
+                outcomes.append((False, exc))
+            db.execute("RELEASE op")
         return outcomes
 
     def _open_slow(self) -> None:
