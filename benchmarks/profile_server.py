@@ -57,6 +57,8 @@ STEPS: list[tuple[str, list[tuple[str, str]]]] = [
             ("stores/redis.py", "take_limited"),
             ("stores/redis.py", "_send"),
             ("stores/sqlite.py", "_flush"),
+            ("stores/redis.py", "_flush"),
+            ("stores/resp.py", "data_received"),
             ("stores/sqlite.py", "take"),
             ("stores/sqlite.py", "record_user"),
             ("stores/sqlite.py", "issue"),
