@@ -495,3 +495,33 @@ def test_redis_lane_authenticates_and_selects_the_database(tmp_path: Path) -> No
                 await wrong.open()
 
     asyncio.run(run())
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "redis", "redis-py"])
+def test_close_answers_the_calls_already_made(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Calls queued for the next group when ``close`` starts are committed and answered, none
+    is left waiting; a call after ``close`` is refused."""
+    from authtokens.errors import StoreNotOpenError
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> None:
+        if kind == "sqlite":
+            store: Store = open_store(f"sqlite:///{tmp_path / 'auth.db'}")
+        else:
+            url = request.getfixturevalue("redis_url")
+            store = RedisStore(url, prefix=f"close{id(tmp_path)}:", lane=kind == "redis")
+        await store.open()
+        calls = [
+            asyncio.ensure_future(store.put_new_limited(f"q{i}", b"r", 30, [("ip", 60, 99)]))
+            for i in range(5)
+        ]
+        await asyncio.sleep(0)  # the calls are queued, their group not yet run
+        await store.close()
+        done = await asyncio.wait_for(asyncio.gather(*calls), 5)
+        assert [d.stored for d in done] == [True] * 5
+        with pytest.raises(StoreNotOpenError):
+            await store.put_new("late", b"r", 30)
+
+    asyncio.run(run())

@@ -208,6 +208,8 @@ class RedisStore:
 
     def _flush(self) -> None:
         batch, self._queue = self._queue, []
+        if not batch:
+            return
         lane = self._lane
         if lane is not None and lane.open:
             lane.send(
@@ -259,8 +261,8 @@ class RedisStore:
 
     def _reconnect_lane(self) -> None:
         """After a lost lane, try again (at most once a second) while redis-py carries on."""
-        if self._lane is None and self._lane_tried < 0:
-            return  # this store never had one: TLS, a Unix socket, or no hiredis
+        if self._redis is None or (self._lane is None and self._lane_tried < 0):
+            return  # closed, or this store never had a lane: TLS, a Unix socket, no hiredis
         if self._lane_connecting is not None or time.monotonic() - self._lane_tried < 1.0:
             return
         self._lane = None
@@ -340,7 +342,11 @@ class RedisStore:
         await self._open_lane()
 
     async def close(self) -> None:
-        """Close the lane and the connection pool (after the batches in flight)."""
+        """Close the lane and the connection pool (after the calls already made)."""
+        self._flush()
+        lane = self._lane
+        if lane is not None:
+            await lane.drain()
         if self._flushes:
             await asyncio.gather(*self._flushes, return_exceptions=True)
         if self._lane_connecting is not None:

@@ -132,6 +132,15 @@ class Lane(asyncio.Protocol):
             self.reply_timeout - late, self._watch
         )
 
+    async def drain(self) -> None:
+        """Wait until every call sent has its reply (or the lane is cut)."""
+        while self._waiting:
+            pending = [f for _, f in self._waiting if not f.done()]
+            if pending:
+                await asyncio.wait(pending)
+            else:  # callers that went away: their replies are still due
+                await asyncio.sleep(0.005)
+
     def close(self) -> None:
         self._cut(self._connection_error("Redis connection closed"))
 

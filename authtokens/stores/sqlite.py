@@ -141,6 +141,7 @@ class SqliteStore:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="authtokens-sqlite")
         self._local = threading.local()
         self._batch: list[_Queued] = []
+        self._inflight: set[asyncio.Future[list[tuple[bool, Any]]]] = set()  # on the worker
         self._writes = 0
         self._maintenance: asyncio.Future[None] | None = None
 
@@ -166,6 +167,11 @@ class SqliteStore:
         """Commit the operations queued during this event-loop turn: here on the fast
         connection, or, if another connection holds the write lock, on the worker thread."""
         batch, self._batch = self._batch, []
+        if not batch:
+            return
+        if self._fast is None and self._slow is None:
+            _settle(batch, [(False, StoreNotOpenError("SqliteStore is not open"))] * len(batch))
+            return
         if self._fast is not None:
             try:
                 _settle(batch, self._commit(self._fast, batch))
@@ -178,8 +184,10 @@ class SqliteStore:
                 _settle(batch, [(False, exc)] * len(batch))
                 return
         worker = asyncio.get_running_loop().run_in_executor(self._pool, self._on_worker, batch)
+        self._inflight.add(worker)
 
         def done(f: asyncio.Future[list[tuple[bool, Any]]]) -> None:
+            self._inflight.discard(f)
             exc = f.exception() if not f.cancelled() else asyncio.CancelledError()
             _settle(batch, [(False, exc)] * len(batch) if exc else f.result())
 
@@ -249,7 +257,10 @@ class SqliteStore:
             self._slow = None
 
     async def close(self) -> None:
-        """Close the connections and the worker thread."""
+        """Close the connections and the worker thread, after the calls already made."""
+        self._flush()
+        if self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
         if self._maintenance is not None:
             await asyncio.gather(self._maintenance, return_exceptions=True)
         if self._fast is not None:
