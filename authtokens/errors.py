@@ -12,7 +12,9 @@ the fourth: authtokens itself or its installation broke (a damaged bundled file,
 that collides three times), which a server answers with a 500 and nobody can fix by sending
 other input. ``ReplayCacheFullError`` stands alone: a replay cache that can remember no more
 tokens refuses new ones (rather than forget live ones), which is the verifier's condition, not
-the token's fault (answer 503)::
+the token's fault (answer 503). ``StoreUnavailableError`` stands alone for the same reason: the
+sign-in server's store (SQLite, Redis) failed or did not answer, so the request could not be
+decided (answer 503, retry later)::
 
     AuthTokenError                       "error"
     ├── InvalidTokenError                "invalid_token"
@@ -84,6 +86,7 @@ the token's fault (answer 503)::
     │   ├── StoreNotOpenError            "store_not_open"
     │   └── UnsupportedMethodError       "unsupported_method"     (the test wallet lacks it)
     ├── ReplayCacheFullError             "replay_cache_full"      (the verifier's condition: 503)
+    ├── StoreUnavailableError            "store_unavailable"      (the server's store failed: 503)
     ├── ManifestError                    "manifest_error"
     │   ├── ManifestFetchError           "manifest_unreachable"
     │   ├── ManifestTooLargeError        "manifest_too_large"
@@ -163,6 +166,7 @@ __all__ = [
     "SignInRefusedError",
     "SignatureRejectedError",
     "StoreNotOpenError",
+    "StoreUnavailableError",
     "TokenTooLargeError",
     "UnboundResponseError",
     "UnsecuredTokenError",
@@ -458,6 +462,15 @@ class ReplayCacheFullError(AuthTokenError):
     fault: answer 503, and size the cache for the peak."""
 
     code = "replay_cache_full"
+
+
+class StoreUnavailableError(AuthTokenError):
+    """The sign-in server's store failed or did not answer (a full disk, a database locked past
+    its busy timeout, Redis down or silent): the request was neither accepted nor refused. Not
+    the client's fault: answer 503 and let it retry."""
+
+    code = "store_unavailable"
+    status = 503
 
 
 # --- "the caller misused the API" ---------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import math
 import os
 import socket
@@ -22,6 +23,7 @@ from typing import Any
 
 import httpx
 import pytest
+from coincurve import PrivateKey
 from server_helpers import (
     REPO,
     ed25519_key,
@@ -35,6 +37,7 @@ from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 
 from authtokens import ed25519
+from authtokens.addresses import STACKS_MAINNET, stacks_address
 from authtokens.challenge.schemes import verify_ed25519
 from authtokens.encoding import b64url_encode
 from authtokens.errors import (
@@ -45,6 +48,7 @@ from authtokens.errors import (
     InvalidTokenError,
     MalformedTokenError,
     SignatureRejectedError,
+    StoreNotOpenError,
 )
 from authtokens.keys import get_public_key
 from authtokens.server.session import TokenSigner, verify_session_token
@@ -322,7 +326,8 @@ def test_keep_alive_connection_survives_a_500() -> None:
 
     class Failing(MemoryStore):
         async def take_limited(self, challenge_id: str, *args: Any, **kwargs: Any) -> Limited:
-            raise RuntimeError("store fault")
+            # A bug (a store used unopened), not the store failing: that would be a 503.
+            raise StoreNotOpenError("store fault")
 
     server = uvicorn.Server(uvicorn.Config(make_app(store=Failing()), log_level="critical"))
     listener = socket.socket()  # bound here, handed to uvicorn: no port to lose meanwhile
@@ -474,3 +479,37 @@ def test_challenge_jws_with_crit_header_refused() -> None:
     hostile = sign(claims, private, header={"crit": ["x"], "x": 1})
     with pytest.raises(SignatureRejectedError):
         verify_jws(key, hostile, not_after=NOW + 60, **args)
+
+
+# --- a failing store: 503 with a throttled log, not a 500 and a traceback per request ---------
+
+
+class _Down(MemoryStore):
+    async def put_new_limited(self, *args: Any, **kwargs: Any) -> Limited:
+        raise ConnectionError("Redis went away")
+
+
+def test_a_failing_store_is_a_503_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    _, raw_hex, _ = ed25519_key()
+    with TestClient(make_app(store=_Down())) as c, caplog.at_level(logging.INFO):
+        answers = [c.post("/auth/challenge", json={"pubkey": raw_hex}) for _ in range(20)]
+        address = stacks_address(PrivateKey().public_key.format(), STACKS_MAINNET)
+        nonce = c.post("/siws/nonce", json={"walletAddress": address})
+    for r in [*answers, nonce]:
+        assert (r.status_code, r.json()) == (503, {"error": "store_unavailable"})
+        assert r.headers["retry-after"] == "1"
+    failures = [rec for rec in caplog.records if "store" in rec.getMessage()]
+    assert len(failures) <= 1, [rec.getMessage() for rec in failures]
+    assert not any(rec.exc_info for rec in caplog.records)
+
+
+def test_a_failing_store_closes_a_websocket_with_try_again_later() -> None:
+    _, raw_hex, _ = ed25519_key()
+    with TestClient(make_app(store=_Down())) as c, c.websocket_connect("/ws/userauth") as ws:
+        ws.send_json({"type": "token", "pubkey": raw_hex})
+        assert ws.receive_json() == {
+            "type": "error",
+            "value": "store_unavailable",
+            "code": "store_unavailable",
+        }
+        assert ws.receive()["code"] == 1013

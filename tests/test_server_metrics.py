@@ -57,7 +57,7 @@ def test_metrics_count_store_errors() -> None:
             "/auth/verify",
             json={"id": ch["id"], "signature": key.sign(ch["message"].encode()).hex()},
         )
-        assert r.status_code == 500
+        assert (r.status_code, r.json()) == (503, {"error": "store_unavailable"})
         text = c.get("/metrics").text
     assert _value(text, 'authtokens_store_errors_total{operation="record_user"}') == 1
 

@@ -18,6 +18,7 @@ from ..errors import (
     OriginNotAllowedError,
     ReplayCacheFullError,
     SignInError,
+    StoreUnavailableError,
 )
 from ..origins import strict_origin_of
 from ..stores import LinkedAccount
@@ -65,11 +66,12 @@ def check_origin(
 def error_body(exc: AuthTokenError) -> tuple[int, dict[str, str]]:
     """The status and ``{"error": code}`` body for a refusal. Sign-in refusals carry their own
     status, other rejected input (a bad signature, an expired message or token) is a 401, and a
-    usage error caused by request data is a 400. A full replay cache or an internal fault is the
-    server's condition, not the client's: 503, so clients retry instead of giving up."""
+    usage error caused by request data is a 400. A full replay cache, a failing store or an
+    internal fault is the server's condition, not the client's: 503, so clients retry instead
+    of giving up."""
     if isinstance(exc, SignInError):
         return exc.status, {"error": exc.code}
-    if isinstance(exc, ReplayCacheFullError | InternalError):
+    if isinstance(exc, ReplayCacheFullError | StoreUnavailableError | InternalError):
         return 503, {"error": exc.code}
     if isinstance(exc, InvalidTokenError):
         return 401, {"error": exc.code}

@@ -49,6 +49,7 @@ from ..errors import (
     OriginNotAllowedError,
     RequestTooLargeError,
     SignInError,
+    StoreUnavailableError,
     UnsupportedMediaError,
 )
 from ..jsjson import loads as strict_json
@@ -220,6 +221,8 @@ class _Http:
             result = await action(body, _client_ip(request.client), origin or "")
         except InvalidTokenError as exc:  # SignInError, and the SIWS refusals (401)
             return self._error(exc, headers)
+        except StoreUnavailableError as exc:  # logged (throttled) where it was raised
+            return _Json({"error": exc.code}, exc.status, headers={**headers, "retry-after": "1"})
         return _Json(result, 200, headers=headers)
 
     async def challenge(self, request: _RequestLike) -> Response:
@@ -361,6 +364,9 @@ class _WsSession:
     async def run(self) -> None:
         try:
             await self._loop()
+        except StoreUnavailableError as exc:  # logged (throttled) where it was raised
+            await self.send({"type": "error", "value": exc.code, "code": exc.code})
+            await self.close(1013)  # "try again later"
         except Exception:  # the last line of defence: log, tell the client, close
             log.exception("WebSocket handler failed")
             await self.send({"type": "error", "value": "internal_error", "code": "internal_error"})

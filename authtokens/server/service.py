@@ -17,7 +17,8 @@ import base64
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -33,22 +34,45 @@ from ..challenge.messages import (
 from ..challenge.schemes import Expected, check_scheme, default_scheme, verify_signature
 from ..clarity import serialize_hex
 from ..errors import (
+    AuthTokenError,
     ChallengeExpiredError,
     IdCollisionError,
     InvalidRequestError,
     OriginNotAllowedError,
     RateLimitedError,
     SignatureRejectedError,
+    StoreUnavailableError,
 )
 from ..hashes import sha256
 from ..stores.base import OWNER, Counter, Limited, Store, UserRecord, first_over
 from .config import Limit, ServerConfig
+from .limits import LogThrottle
 from .session import IssuedToken, TokenSigner, textile_api_sig
 
 __all__ = ["IssuedChallenge", "SignInResult", "SignInService"]
 
 log = logging.getLogger("authtokens.server")
 _CHALLENGE_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+@contextmanager
+def store_call(operation: str, on_error: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Turn a store's failure inside the block (a full disk, a lock held past the busy timeout,
+    Redis down or silent) into `StoreUnavailableError`, after ``on_error(operation)`` (the
+    metrics). The library's own errors pass unchanged."""
+    try:
+        yield
+    except AuthTokenError:
+        raise
+    except Exception as exc:
+        if on_error is not None:
+            on_error(operation)
+        _store_failures.event(f"{operation}: {exc!r}"[:300])
+        raise StoreUnavailableError(f"store {operation} failed: {exc!r}") from exc
+
+
+# One line per 10 s while the store is failing, not a traceback per request.
+_store_failures = LogThrottle(log, logging.ERROR, "store failures, requests answered 503")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +134,9 @@ class SignInService:
 
     # -- rate limits ------------------------------------------------------------------------
 
-    def _store_failed(self, operation: str) -> None:
-        if self.on_store_error is not None:
-            self.on_store_error(operation)
+    def store_call(self, operation: str) -> AbstractContextManager[None]:
+        """Around a store call: its failure becomes `StoreUnavailableError` (counted)."""
+        return store_call(operation, self.on_store_error)
 
     async def _limit(self, *checks: tuple[str, Limit]) -> None:
         """Count one request against each ``(counter name, limit)``; `RateLimitedError` when
@@ -121,11 +145,8 @@ class SignInService:
         active = self._counters(*checks)
         if not active:
             return
-        try:
+        with self.store_call("hit"):
             counts = await self.store.hit([(name, window) for name, window, _ in active])
-        except Exception:
-            self._store_failed("hit")
-            raise
         over = first_over(active, counts)
         if over is not None:
             raise RateLimitedError(f"rate limit {over.split(':', 1)[0]} exceeded")
@@ -191,7 +212,7 @@ class SignInService:
                 channel=channel,
             )
             # The store keeps the record a little past its expiry; `complete` checks the time.
-            try:
+            with self.store_call("put_new_limited"):
                 if attempt == 0:
                     done = await self.store.put_new_limited(
                         record.id, record.to_bytes(), lifetime + 5, counters
@@ -201,9 +222,6 @@ class SignInService:
                         [],
                         stored=await self.store.put_new(record.id, record.to_bytes(), lifetime + 5),
                     )
-            except Exception:
-                self._store_failed("put_new_limited")
-                raise
             self._check(done)
             stored = done.stored
             if stored:
@@ -213,7 +231,8 @@ class SignInService:
 
     async def discard(self, challenge_id: str) -> None:
         """Consume a challenge that will not be answered (a WebSocket deadline)."""
-        await self.store.take(challenge_id)
+        with self.store_call("take"):
+            await self.store.take(challenge_id)
 
     # -- verifying ---------------------------------------------------------------------------
 
@@ -243,7 +262,7 @@ class SignInService:
         if signature is None:
             raise InvalidRequestError("signature is required")
         limits = self.config.rate_limits
-        try:
+        with self.store_call("take_limited"):
             done = await self.store.take_limited(
                 challenge_id,
                 self._counters(("verify-ip:" + ip, limits.verify_ip)),
@@ -252,9 +271,6 @@ class SignInService:
                     ("verify-key:" + OWNER + "@" + ip, limits.verify_key)
                 ),
             )
-        except Exception:
-            self._store_failed("take_limited")
-            raise
         self._check(done)  # over the per-key limit, the challenge is spent (as a failed attempt)
         raw = done.record
         if raw is None:
@@ -284,11 +300,8 @@ class SignInService:
             log.info("sign-in refused key=%s ip=%s: bad signature", record.key_id, ip)
             raise
         key = replace(key, public_key=public_key)
-        try:
+        with self.store_call("record_user"):
             user = await self.store.record_user(key.key_id, key.key_type)
-        except Exception:
-            self._store_failed("record_user")
-            raise
         token = self.signer.issue(key.key_id, now=now)
         msg = token.expires_iso
         value = {

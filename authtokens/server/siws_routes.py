@@ -61,7 +61,7 @@ from ..siws import (
 )
 from ..stores.base import Counter, Store
 from ..stores.nonces import AsyncNonceStoreBase, nonce_record, read_nonce_record
-from .service import SignInService
+from .service import SignInService, store_call
 
 __all__ = ["SiwsEndpoints", "StoreNonces", "session_subject"]
 
@@ -115,28 +115,22 @@ class StoreNonces(AsyncNonceStoreBase):
             self.store, clock=self._clock, counters=counters, on_store_error=on_store_error
         )
 
-    def _failed(self, operation: str) -> None:
-        if self.on_store_error is not None:
-            self.on_store_error(operation)
-
     async def _put(self, binding: str, now: float, ttl: float) -> str:
         record = nonce_record(binding, now + ttl)
         for _ in range(3):
             nonce = generate_nonce()
             # The store keeps the record a little past its expiry; `consume` checks the time.
             if self.counters and not self.counted:
-                try:
+                with store_call("put_new_limited", self.on_store_error):
                     done = await self.store.put_new_limited(
                         _PREFIX + nonce, record, ttl + 5, self.counters
                     )
-                except Exception:
-                    self._failed("put_new_limited")
-                    raise
                 self.counted = True
                 SignInService._check(done)
                 stored = done.stored
             else:  # no counters, or an id collision (never seen): the request was counted
-                stored = await self.store.put_new(_PREFIX + nonce, record, ttl + 5)
+                with store_call("put_new", self.on_store_error):
+                    stored = await self.store.put_new(_PREFIX + nonce, record, ttl + 5)
             if stored:
                 return nonce
         raise IdCollisionError("could not store a fresh nonce three times in a row")
@@ -145,16 +139,14 @@ class StoreNonces(AsyncNonceStoreBase):
         if not _NONCE.fullmatch(nonce):
             return None
         if self.counters:
-            try:
+            with store_call("take_limited", self.on_store_error):
                 done = await self.store.take_limited(_PREFIX + nonce, self.counters)
-            except Exception:
-                self._failed("take_limited")
-                raise
             self.counted = True
             SignInService._check(done)  # over a limit nothing was taken
             raw = done.record
         else:
-            raw = await self.store.take(_PREFIX + nonce)
+            with store_call("take", self.on_store_error):
+                raw = await self.store.take(_PREFIX + nonce)
         if raw is None:
             return None
         try:
@@ -271,7 +263,8 @@ class SiwsEndpoints:
             log.info("SIWS sign-in refused address=%s ip=%s: %s", address, ip, exc.code)
             raise
         subject = session_subject(signed_in.address)
-        await self.service.store.record_user(subject, "secp256k1")
+        with self.service.store_call("record_user"):
+            await self.service.store.record_user(subject, "secp256k1")
         token = self.service.signer.issue(
             subject, now=now, extra={"account_id": signed_in.account_id}
         )
