@@ -30,6 +30,7 @@ import secrets
 import string
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from ..clarity import Cl, TupleCV, serialize
@@ -67,8 +68,13 @@ def new_challenge_id() -> str:
 
 def iso_ms(ms: int) -> str:
     """JS ``Date.prototype.toISOString`` of a Unix time in milliseconds (``…sssZ``)."""
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + f".{ms % 1000:03d}Z"
+    return _iso_seconds(ms // 1000) + f".{ms % 1000:03d}Z"
+
+
+@lru_cache(maxsize=64)
+def _iso_seconds(seconds: int) -> str:
+    # A server formats the same few seconds many times (seven times per sign-in).
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 @dataclass(frozen=True, slots=True)
