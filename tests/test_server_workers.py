@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -89,11 +90,22 @@ def test_workers_refused_with_the_memory_store(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs fork")
-def test_graceful_shutdown_finishes_sign_ins_and_keeps_challenges(tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", "redis"])
+def test_graceful_shutdown_finishes_sign_ins_and_keeps_challenges(
+    kind: str, tmp_path: Path
+) -> None:
+    with ExitStack() as stack:
+        store = (
+            "sqlite:///auth.db" if kind == "sqlite" else stack.enter_context(redis_server(tmp_path))
+        )
+        graceful_shutdown(store, tmp_path)
+
+
+def graceful_shutdown(store: str, tmp_path: Path) -> None:
     key, raw_hex, libp2p = ed25519_key()
     started: list[subprocess.Popen[bytes]] = []
     extra = ("--workers", "2", "--log-format", "json", "--log-level", "info")
-    with server_process("sqlite:///auth.db", tmp_path, *extra, started=started) as base:
+    with server_process(store, tmp_path, *extra, started=started) as base:
         kept = challenge(base, raw_hex)
         flight = challenge(base, raw_hex)
         body = json.dumps(
@@ -116,7 +128,7 @@ def test_graceful_shutdown_finishes_sign_ins_and_keeps_challenges(tmp_path: Path
         assert b'"token"' in reply
         assert started[0].wait(15) == 0
     # The challenge left pending survives in the store for the next server.
-    with server_process("sqlite:///auth.db", tmp_path) as base:
+    with server_process(store, tmp_path) as base:
         r = httpx.post(
             base + "/auth/verify",
             json={"id": kept["id"], "signature": key.sign(kept["message"].encode()).hex()},
