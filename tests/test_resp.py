@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -104,3 +105,27 @@ def test_any_bytes_from_redis_never_crash_the_lane(data: bytes) -> None:
             )
 
     asyncio.run(run())
+
+
+def test_a_call_redis_cannot_take_fails_alone(tmp_path: Path) -> None:
+    """An argument of a type Redis has no form for fails its own call, not its batch."""
+    from server_helpers import redis_server
+
+    from authtokens.stores.redis import RedisStore
+
+    async def run() -> list[object]:
+        with redis_server(tmp_path) as url:
+            store = RedisStore(url)
+            await store.open()
+            try:
+                good = store.hit([("a", 60)])
+                bad = store._run_script(store._hit_script, keys=["k"], args=[object()])
+                also = store.hit([("b", 60)])
+                return list(await asyncio.gather(good, bad, also, return_exceptions=True))
+            finally:
+                await store.close()
+
+    good, bad, also = asyncio.run(run())
+    assert good == [1]
+    assert isinstance(bad, TypeError)
+    assert also == [1]

@@ -212,10 +212,16 @@ class RedisStore:
             return
         lane = self._lane
         if lane is not None and lane.open:
-            lane.send(
-                b"".join(pack("EVALSHA", s.sha, len(k), *k, *a) for s, k, a, _ in batch),
-                [((s, k, a), f) for s, k, a, f in batch],
-            )
+            packed, callers = [], []
+            for script, keys, args, future in batch:
+                try:
+                    packed.append(pack("EVALSHA", script.sha, len(keys), *keys, *args))
+                except TypeError as exc:  # an argument Redis cannot take: this call only
+                    future.set_exception(exc)
+                    continue
+                callers.append(((script, keys, args), future))
+            if callers:
+                lane.send(b"".join(packed), callers)
             return
         self._reconnect_lane()
         self._spawn(self._send(batch))
