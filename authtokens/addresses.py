@@ -182,8 +182,16 @@ def parse_stacks_address(address: str) -> tuple[int, bytes]:
     """``(version, hash160)`` of a Stacks account address (20-byte payload, any version).
 
     Accepts the spellings `c32check_decode` accepts; refuses other payload lengths, including
-    the empty payload, with `InvalidAddressError`.
+    the empty payload, with `InvalidAddressError`. Addresses decoded recently are remembered
+    (a sign-in decodes its address at the nonce and again in the message, and users return).
     """
+    if not isinstance(address, str):
+        raise InvalidAddressError("Stacks address must be a string of a plausible length")
+    return _parse_stacks_address(address)
+
+
+@lru_cache(maxsize=4096)
+def _parse_stacks_address(address: str) -> tuple[int, bytes]:
     version, payload = c32check_decode(address)
     if len(payload) != 20:
         raise InvalidAddressError(

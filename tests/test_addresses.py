@@ -209,3 +209,12 @@ def test_ripemd160_falls_back_when_hashlib_lacks_it(monkeypatch: pytest.MonkeyPa
     picked = hashes._pick_ripemd160()
     assert picked is _ripemd160.ripemd160
     assert picked(b"abc").hex() == "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc"
+
+
+@pytest.mark.parametrize(
+    "value", [None, 7, b"SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY", ["SP"], {"a": 1}]
+)
+def test_parse_stacks_address_refuses_what_is_not_a_string(value: object) -> None:
+    # (an unhashable value must not reach the cache of decoded addresses as a TypeError)
+    with pytest.raises(InvalidAddressError):
+        parse_stacks_address(value)  # type: ignore[arg-type]
