@@ -445,15 +445,18 @@ def test_redis_lane_lost_then_back(redis_url: str) -> None:
     asyncio.run(run())
 
 
-def test_redis_lane_does_not_wait_forever(tmp_path: Path) -> None:
-    """A Redis that stops answering: the waiting calls fail after ``reply_timeout``."""
+@pytest.mark.parametrize("lane", [True, False])
+def test_redis_store_does_not_wait_forever(lane: bool, tmp_path: Path) -> None:
+    """A Redis that stops answering: the waiting calls fail after ``reply_timeout``, on the lane
+    and through redis-py."""
     from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
 
     from authtokens.stores.redis import RedisStore
 
     async def run() -> BaseException | None:
         with redis_server(tmp_path) as url:
-            store = RedisStore(url, reply_timeout=0.3)
+            store = RedisStore(url, reply_timeout=0.3, lane=lane)
             await store.open()
             try:
                 await store.hit([("warm", 60)])
@@ -466,7 +469,7 @@ def test_redis_lane_does_not_wait_forever(tmp_path: Path) -> None:
             finally:
                 await store.close()
 
-    assert isinstance(asyncio.run(run()), RedisConnectionError)
+    assert isinstance(asyncio.run(run()), RedisConnectionError | RedisTimeoutError)
 
 
 def test_redis_lane_authenticates_and_selects_the_database(tmp_path: Path) -> None:

@@ -154,7 +154,8 @@ class RedisStore:
 
     The scripts of the sign-in steps go over a `Lane` of their own (`authtokens.stores.resp`)
     when the URL is plain TCP; ``lane=False`` sends everything through redis-py. A Redis that
-    sends no reply for ``reply_timeout`` seconds fails the calls waiting on the lane.
+    sends no reply for ``reply_timeout`` seconds fails the calls waiting for it, on the lane and
+    through redis-py (its ``socket_timeout``, unless the URL sets one).
     """
 
     def __init__(
@@ -337,7 +338,13 @@ class RedisStore:
 
     async def open(self) -> None:
         """Connect (lazily, by redis-py's pool) and check the server answers."""
-        self._redis = self._aioredis.from_url(self.url, decode_responses=False)
+        # redis-py waits for a reply forever by default; a timeout in the URL still wins.
+        self._redis = self._aioredis.from_url(
+            self.url,
+            decode_responses=False,
+            socket_timeout=self.reply_timeout,
+            socket_connect_timeout=self.reply_timeout,
+        )
         self._hit_script = self._redis.register_script(_HIT)
         self._put_script = self._redis.register_script(_PUT_NEW_LIMITED)
         self._user_script = self._redis.register_script(_RECORD_USER)
