@@ -352,7 +352,23 @@ class RedisStore:
         self._link_script = self._redis.register_script(_LINK)
         self._unlink_script = self._redis.register_script(_UNLINK)
         await self._redis.ping()
+        # Loaded now, so that the first calls are not answered NOSCRIPT and run again (after a
+        # Redis restart they are, and still answered).
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for script in self._scripts():
+                pipe.script_load(script.script)
+            await pipe.execute()
         await self._open_lane()
+
+    def _scripts(self) -> tuple[Any, ...]:
+        return (
+            self._hit_script,
+            self._put_script,
+            self._user_script,
+            self._take_script,
+            self._link_script,
+            self._unlink_script,
+        )
 
     async def close(self) -> None:
         """Close the lane and the connection pool (after the calls already made)."""
