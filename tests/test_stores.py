@@ -528,3 +528,33 @@ def test_close_answers_the_calls_already_made(
             await store.put_new("late", b"r", 30)
 
     asyncio.run(run())
+
+
+def test_sqlite_workers_starting_together_on_a_new_file(tmp_path: Path) -> None:
+    """Several workers opening a new database at the same moment: all get WAL and the tables
+    (SQLite refused the switch to WAL at once, busy timeout or not, to all but one)."""
+    import threading
+
+    from authtokens.stores.sqlite import _SCHEMA, connect
+
+    failures: list[BaseException] = []
+    for trial in range(40):
+        path = tmp_path / f"new-{trial}.db"
+        start = threading.Barrier(8)
+
+        def open_it(path: Path = path, start: threading.Barrier = start) -> None:
+            start.wait()
+            try:
+                db = connect(path, busy_timeout_ms=5000, wal=True)
+                db.executescript(_SCHEMA)
+                assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+                db.close()
+            except BaseException as exc:  # collected, asserted below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=open_it) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []

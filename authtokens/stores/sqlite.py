@@ -95,8 +95,26 @@ def connect(path: str | Path, *, busy_timeout_ms: int, wal: bool = False) -> sql
     db.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     db.execute("PRAGMA synchronous = NORMAL")
     if wal:
-        db.execute("PRAGMA journal_mode = WAL")
+        _set_wal(db, busy_timeout_ms / 1000)
     return db
+
+
+def _set_wal(db: sqlite3.Connection, patience: float) -> None:
+    """WAL mode, unless the file has it already. Switching needs the file to itself, and SQLite
+    answers "database is locked" at once, busy timeout or not, when another connection is
+    switching or creating tables at that moment (several workers starting on a new file): so
+    wait and look again, for at most ``patience`` seconds."""
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.005)
 
 
 _Queued = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
