@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -137,7 +138,7 @@ def test_redis_lane_batches_behave_as_calls_one_by_one(
     from authtokens.stores.redis import RedisStore
 
     async def run() -> list[list[object]]:
-        store = RedisStore(redis_url, prefix=f"groups{id(rounds)}:", clock=lambda: NOW)
+        store = RedisStore(redis_url, prefix=f"groups{uuid.uuid4().hex}:", clock=lambda: NOW)
         await store.open()
         try:
             await store.redis.flushdb()

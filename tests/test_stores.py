@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,7 +36,7 @@ def make_store(request: pytest.FixtureRequest, tmp_path: Path) -> StoreFactory:
     if request.param == "sqlite":
         return lambda: open_store(f"sqlite:///{tmp_path / 'auth.db'}")  # absolute: sqlite:////tmp/…
     url = request.getfixturevalue("redis_url")
-    prefix = f"t{id(request)}:"
+    prefix = f"t{uuid.uuid4().hex}:"
 
     def redis_store() -> Store:
         from authtokens.stores.redis import RedisStore
@@ -514,7 +515,7 @@ def test_close_answers_the_calls_already_made(
             store: Store = open_store(f"sqlite:///{tmp_path / 'auth.db'}")
         else:
             url = request.getfixturevalue("redis_url")
-            store = RedisStore(url, prefix=f"close{id(tmp_path)}:", lane=kind == "redis")
+            store = RedisStore(url, prefix=f"close{uuid.uuid4().hex}:", lane=kind == "redis")
         await store.open()
         calls = [
             asyncio.ensure_future(store.put_new_limited(f"q{i}", b"r", 30, [("ip", 60, 99)]))
