@@ -23,6 +23,11 @@ from authtokens.urls import auth_request_from_url
 from authtokens.wallet import Account, Wallet
 
 #: The key of spec siws.md §6 and a second one, for linking.
+# The app every integration test signs in to, and the wallet it sends users to.
+ORIGIN = "http://app.example.com"
+DOMAIN = "app.example.com"
+URI = "http://app.example.com"
+AUTHENTICATOR = "http://127.0.0.1:8800/auth"
 KEY = "e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a8"
 ADDRESS = "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY"
 OTHER_KEY = "0f3ac3e0a5ea3b5f3d5e6a1e4f0f7d6a0e0d9c8b7a6f5e4d3c2b1a09f8e7d6c5"

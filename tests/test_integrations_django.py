@@ -19,20 +19,18 @@ from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from integration_helpers import (  # noqa: E402
     ADDRESS,
+    AUTHENTICATOR,
+    DOMAIN,
     KEY,
+    ORIGIN,
     OTHER_KEY,
+    URI,
     address_of,
     answer_auth_request,
     signed_message,
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import redis_server  # noqa: E402
-
-ORIGIN = "http://app.example.com"
-DOMAIN = "app.example.com"
-URI = "http://app.example.com"
-AUTHENTICATOR = "http://127.0.0.1:8800/auth"
 
 
 class Answer:
@@ -143,12 +141,6 @@ def __getattr__(name: str) -> Any:  # ROOT_URLCONF: built once Django is set up
     if name == "urlpatterns":
         return _urlpatterns()
     raise AttributeError(name)
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["database", "redis"])

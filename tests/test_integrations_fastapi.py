@@ -18,15 +18,18 @@ from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from integration_helpers import (
     ADDRESS,
+    AUTHENTICATOR,
+    DOMAIN,
     KEY,
+    ORIGIN,
     OTHER_KEY,
+    URI,
     address_of,
     answer_auth_request,
     signed_message,
     siws_sign_in,
     wallet_account,
 )
-from server_helpers import redis_server
 from starlette.applications import Starlette
 
 from authtokens.auth_request import verify_auth_request
@@ -39,17 +42,7 @@ from authtokens.stores import AccountStore, MemoryStore, open_store
 from authtokens.testing import Misbehaviour, TestWallet, sign_in_with_stacks
 from authtokens.urls import auth_request_from_url
 
-ORIGIN = "http://app.example.com"
-DOMAIN = "app.example.com"
-URI = "http://app.example.com"
-AUTHENTICATOR = "http://127.0.0.1:8800/auth"
 _prefixes = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

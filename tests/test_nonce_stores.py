@@ -5,12 +5,10 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from server_helpers import redis_server
 
 from authtokens.errors import InvalidAddressError, InvalidArgumentError, NonceUnknownError
 from authtokens.siws import (
@@ -30,12 +28,6 @@ KEY = "e494f188c2d35887531ba474c433b1e41fadd8eb824aca983447fd4bb8b277a801"
 MAINNET = "SP3KC0MTNW34S1ZXD36JYKFD3JJMWA01M54BYX1JY"
 TESTNET = "ST3KC0MTNW34S1ZXD36JYKFD3JJMWA01M55DSJ4JE"
 NOW = 1_800_000_000.0
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

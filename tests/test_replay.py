@@ -1,23 +1,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError, ReplayCacheFullError
 from authtokens.replay import MemoryReplayCache, ReplayCache, replay_key
 from authtokens.stores import RedisReplayCache, SQLiteReplayCache
 
 NOW = 1_800_000_000.0
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

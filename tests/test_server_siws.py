@@ -33,7 +33,6 @@ from server_helpers import (
     client,
     make_config,
     make_signer,
-    redis_server,
     server_process,
     sign_rsv,
     stacks_digest,
@@ -331,12 +330,6 @@ def test_an_id_that_collides_three_times_is_an_internal_error() -> None:
 def memory_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("siws-memory")
     with server_process("memory", workdir, "--rate-limits", LIMITS) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("siws-redis")) as url:
         yield url
 
 

@@ -11,14 +11,11 @@ import asyncio
 import json
 import tempfile
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from server_helpers import redis_server
 
 from authtokens.stores import MemoryStore
 from authtokens.stores.base import OWNER
@@ -122,12 +119,6 @@ def test_sqlite_groups_behave_as_calls_one_by_one(rounds: list[list[Any]]) -> No
                 await store.close()
 
     _same(asyncio.run(run()), asyncio.run(_model(rounds)))
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)

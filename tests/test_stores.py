@@ -6,7 +6,7 @@ import asyncio
 import json
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -17,13 +17,6 @@ from server_helpers import redis_server
 from authtokens.errors import InvalidArgumentError
 from authtokens.stores import MemoryStore, Store, open_store
 from authtokens.stores.base import OWNER, Limited
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
-
 
 StoreFactory = Callable[[], Store]
 

@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from server_helpers import redis_server
 
 from authtokens.errors import InvalidArgumentError
 from authtokens.server.session import TokenSigner, verify_session_token
 from authtokens.stores import AccountStore, MemoryStore, open_store
 
 _prefixes = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with redis_server(tmp_path_factory.mktemp("redis")) as url:
-        yield url
 
 
 @pytest.fixture(params=["memory", "sqlite", "redis"])

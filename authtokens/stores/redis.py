@@ -188,7 +188,7 @@ class RedisStore:
         self.reply_timeout = reply_timeout
         self._use_lane = lane
         self._lane: Lane | None = None
-        self._lane_tried = -1e9  # when a lane was last (re)connected, monotonic
+        self._lane_tried: float | None = None  # when a lane was last tried (monotonic); None: never
         self._lane_connecting: asyncio.Task[None] | None = None
 
     # -- auto-pipelining ----------------------------------------------------------------------
@@ -268,8 +268,8 @@ class RedisStore:
 
     def _reconnect_lane(self) -> None:
         """After a lost lane, try again (at most once a second) while redis-py carries on."""
-        if self._redis is None or (self._lane is None and self._lane_tried < 0):
-            return  # closed, or this store never had a lane: TLS, a Unix socket, no hiredis
+        if self._redis is None or self._lane_tried is None:
+            return  # closed, or this store never tries a lane: TLS, a Unix socket, no hiredis
         if self._lane_connecting is not None or time.monotonic() - self._lane_tried < 1.0:
             return
         self._lane = None
